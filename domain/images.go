@@ -1,0 +1,459 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+)
+
+type imageService struct {
+	repo   ImageRepo
+	stores Stores
+	cfg    ImageConfig
+}
+
+// NewImageService returns the image service over repo and stores.
+func NewImageService(repo ImageRepo, stores Stores, cfg ImageConfig) ImageService {
+	return &imageService{repo: repo, stores: stores, cfg: cfg}
+}
+
+var _ ImageService = (*imageService)(nil)
+
+func (s *imageService) logf(ctx context.Context, format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(ctx, format, args...)
+	}
+}
+
+func (s *imageService) Create(ctx context.Context, req NewImage) (*Image, error) {
+	caller := CallerFrom(ctx)
+	if caller.ReadOnly {
+		return nil, Errorf(KindForbidden, "Read-only access")
+	}
+	for _, p := range req.Properties {
+		if err := CheckWritable(p.Name); err != nil {
+			return nil, err
+		}
+		if err := errors.Join(CheckStorable(p.Name), CheckStorable(p.Value)); err != nil {
+			return nil, Errorf(KindInvalid, "%s", ErrorMessage(err))
+		}
+	}
+	if s.cfg.PropertyQuota >= 0 && countUserProperties(req.Properties) > s.cfg.PropertyQuota {
+		return nil, Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", countUserProperties(req.Properties), s.cfg.PropertyQuota)
+	}
+	now := s.cfg.Now().UTC()
+	img := &Image{
+		ID:              req.ID,
+		Name:            req.Name,
+		Status:          StatusQueued,
+		Visibility:      req.Visibility,
+		Protected:       req.Protected,
+		Hidden:          req.Hidden,
+		MinDisk:         req.MinDisk,
+		MinRAM:          req.MinRAM,
+		ContainerFormat: req.ContainerFormat,
+		DiskFormat:      req.DiskFormat,
+		Owner:           req.Owner,
+		CreatedAt:       now,
+		UpdatedAt:       now,
+		Properties:      append(Properties(nil), req.Properties...),
+	}
+	if img.ID == "" {
+		img.ID = s.cfg.NewID()
+	}
+	if img.Visibility == "" {
+		img.Visibility = VisibilityShared
+	}
+	if img.Owner == nil && caller.ProjectID != "" {
+		p := caller.ProjectID
+		img.Owner = &p
+	}
+	if img.Owner != nil && *img.Owner == "" {
+		img.Owner = nil
+	}
+	if img.Owner != nil && !caller.Admin && *img.Owner != caller.ProjectID {
+		return nil, Errorf(KindForbidden, "You are not permitted to create images owned by '%s'.", *img.Owner)
+	}
+	for _, t := range req.Tags {
+		if err := CheckTag(t); err != nil {
+			return nil, err
+		}
+		img.AddTag(t)
+	}
+	if s.cfg.TagQuota >= 0 && len(img.Tags) > s.cfg.TagQuota {
+		return nil, Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", len(img.Tags), s.cfg.TagQuota)
+	}
+	if err := s.repo.Create(ctx, img); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+func countUserProperties(p Properties) int {
+	n := 0
+	for _, x := range p {
+		if !strings.HasPrefix(x.Name, ReservedPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *imageService) Get(ctx context.Context, id string) (*Image, error) {
+	return s.repo.Get(ctx, id, CallerFrom(ctx).Viewer())
+}
+
+func (s *imageService) List(ctx context.Context, req ListRequest) (*ImagePage, error) {
+	caller := CallerFrom(ctx)
+	limit := req.Limit
+	if limit < 0 {
+		limit = s.cfg.LimitDefault
+	}
+	if limit > s.cfg.LimitMax {
+		limit = s.cfg.LimitMax
+	}
+	q := ImageQuery{Viewer: caller.Viewer(), Filter: req.Filter, Limit: limit}
+	q.Sort = withTieBreakers(req.Sort)
+	if req.Marker != "" {
+		marker, err := s.repo.Get(ctx, req.Marker, q.Viewer)
+		if IsKind(err, KindNotFound) {
+			if _, err := s.repo.Get(ctx, req.Marker, Viewer{Admin: true}); err == nil {
+				return nil, Errorf(KindForbidden, "Forbidden to see image %s", req.Marker)
+			}
+			return nil, Errorf(KindInvalid, "No image found with ID %s", req.Marker)
+		}
+		if err != nil {
+			return nil, err
+		}
+		q.After = marker
+	}
+	if limit == 0 {
+		return &ImagePage{}, nil
+	}
+	images, err := s.repo.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &ImagePage{Images: images, More: len(images) == limit && limit > 0}, nil
+}
+
+// withTieBreakers appends created_at and id, as Glance does, so that
+// pages are stable; they take the single given direction, else desc.
+func withTieBreakers(keys []SortKey) []SortKey {
+	if len(keys) == 0 {
+		return []SortKey{{Key: "created_at", Desc: true}, {Key: "id", Desc: true}}
+	}
+	desc := true
+	if len(keys) == 1 {
+		desc = keys[0].Desc
+	}
+	out := append([]SortKey(nil), keys...)
+	for _, k := range []string{"created_at", "id"} {
+		found := false
+		for _, x := range keys {
+			found = found || x.Key == k
+		}
+		if !found {
+			out = append(out, SortKey{Key: k, Desc: desc})
+		}
+	}
+	return out
+}
+
+// update runs change on the image under the repository's
+// compare-and-swap, after the checks every modification shares.
+func (s *imageService) update(ctx context.Context, id string, change func(*Image) error) (*Image, error) {
+	caller := CallerFrom(ctx)
+	if caller.ReadOnly {
+		return nil, Errorf(KindForbidden, "Read-only access")
+	}
+	return s.repo.Update(ctx, id, caller.Viewer(), s.cfg.Now().UTC(), func(img *Image) error {
+		if !caller.Admin && (img.Owner == nil || *img.Owner != caller.ProjectID) {
+			return Errorf(KindForbidden, "You are not permitted to modify image %s.", img.ID)
+		}
+		return change(img)
+	})
+}
+
+func (s *imageService) Update(ctx context.Context, id string, changes []Change) (*Image, error) {
+	caller := CallerFrom(ctx)
+	return s.update(ctx, id, func(img *Image) error {
+		before := countUserProperties(img.Properties)
+		for _, c := range changes {
+			if err := img.Apply(c, caller); err != nil {
+				return err
+			}
+		}
+		if n := countUserProperties(img.Properties); s.cfg.PropertyQuota >= 0 && n > before && n > s.cfg.PropertyQuota {
+			return Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", n, s.cfg.PropertyQuota)
+		}
+		if s.cfg.TagQuota >= 0 && len(img.Tags) > s.cfg.TagQuota {
+			return Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", len(img.Tags), s.cfg.TagQuota)
+		}
+		return nil
+	})
+}
+
+func (s *imageService) Delete(ctx context.Context, id string) error {
+	caller := CallerFrom(ctx)
+	if caller.ReadOnly {
+		return Errorf(KindForbidden, "Read-only access")
+	}
+	img, err := s.repo.Get(ctx, id, caller.Viewer())
+	if IsKind(err, KindNotFound) {
+		return Errorf(KindNotFound, "Failed to find image %s to delete", id)
+	}
+	if err != nil {
+		return err
+	}
+	if !caller.Admin && (img.Owner == nil || *img.Owner != caller.ProjectID) {
+		return Errorf(KindForbidden, "You are not permitted to delete this image.")
+	}
+	if img.Protected {
+		return Errorf(KindForbidden, "Image %s is protected and cannot be deleted.", id)
+	}
+	to := StatusDeleted
+	if s.cfg.DelayedDelete && len(img.Locations) > 0 {
+		to = StatusPendingDelete
+		if !CanMove(img.Status, to) {
+			return Errorf(KindInvalid, "Image status transition from %s to %s is not allowed", img.Status, to)
+		}
+	}
+	if err := s.repo.Delete(ctx, id, img.Status, to, s.cfg.Now().UTC()); err != nil {
+		if IsKind(err, KindNotFound) {
+			return Errorf(KindNotFound, "Failed to find image %s to delete", id)
+		}
+		return err
+	}
+	if to == StatusDeleted {
+		s.deleteData(ctx, img.Locations)
+	}
+	return nil
+}
+
+// deleteData removes data at locs, logging what it cannot remove.
+func (s *imageService) deleteData(ctx context.Context, locs []Location) {
+	for _, loc := range locs {
+		st, err := s.stores.ForLocation(loc)
+		if err == nil {
+			err = st.Delete(ctx, loc.URL)
+		}
+		if err != nil && !IsKind(err, KindNotFound) {
+			s.logf(ctx, "Failed to delete image data at %s: %v", loc.URL, err)
+		}
+	}
+}
+
+func (s *imageService) Deactivate(ctx context.Context, id string) error {
+	_, err := s.update(ctx, id, func(img *Image) error {
+		switch img.Status {
+		case StatusDeactivated:
+			return nil
+		case StatusActive:
+			return img.MoveTo(StatusDeactivated)
+		}
+		return Errorf(KindForbidden, "Not allowed to deactivate image in status '%s'", img.Status)
+	})
+	return err
+}
+
+func (s *imageService) Reactivate(ctx context.Context, id string) error {
+	_, err := s.update(ctx, id, func(img *Image) error {
+		switch img.Status {
+		case StatusActive:
+			return nil
+		case StatusDeactivated:
+			return img.MoveTo(StatusActive)
+		}
+		return Errorf(KindForbidden, "Not allowed to reactivate image in status '%s'", img.Status)
+	})
+	return err
+}
+
+func (s *imageService) AddTag(ctx context.Context, id, tag string) error {
+	if err := CheckTag(tag); err != nil {
+		return err
+	}
+	_, err := s.update(ctx, id, func(img *Image) error {
+		img.AddTag(tag)
+		if s.cfg.TagQuota >= 0 && len(img.Tags) > s.cfg.TagQuota {
+			return Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", len(img.Tags), s.cfg.TagQuota)
+		}
+		return nil
+	})
+	return err
+}
+
+func (s *imageService) RemoveTag(ctx context.Context, id, tag string) error {
+	_, err := s.update(ctx, id, func(img *Image) error {
+		if !img.RemoveTag(tag) {
+			return Errorf(KindNotFound, "The resource could not be found.")
+		}
+		return nil
+	})
+	return err
+}
+
+func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err error) {
+	if up.Size > s.cfg.SizeCap {
+		return Errorf(KindTooLarge, "The incoming image is too large: The provided image is too large.")
+	}
+	st, err := s.stores.Store(up.Store)
+	if err != nil {
+		return err
+	}
+	if _, err := s.update(ctx, id, func(img *Image) error { return img.MoveTo(StatusSaving) }); err != nil {
+		return err
+	}
+	var stored *StoredData
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Put removes its own partial data; what is stored already goes.
+		bg := context.WithoutCancel(ctx)
+		if stored != nil {
+			if derr := st.Delete(bg, stored.URL); derr != nil && !IsKind(derr, KindNotFound) {
+				s.logf(ctx, "Failed to remove data of failed upload at %s: %v", stored.URL, derr)
+			}
+		}
+		_, rerr := s.repo.Update(bg, id, Viewer{Admin: true}, s.cfg.Now().UTC(), func(img *Image) error {
+			if img.Status != StatusSaving {
+				return nil
+			}
+			return img.MoveTo(StatusQueued)
+		})
+		if rerr != nil && !IsKind(rerr, KindNotFound) {
+			s.logf(ctx, "Failed to return image %s to queued: %v", id, rerr)
+		}
+		if IsKind(rerr, KindNotFound) && IsKind(err, KindNotFound) {
+			err = Errorf(KindGone, "Image %s could not be found after upload. The image may have been deleted during the upload.", id)
+		}
+	}()
+	digest := newDigester(up.Data, s.cfg.SizeCap, s.cfg.HashAlgorithm)
+	defer digest.Close()
+	data, err := st.Put(ctx, id, digest, up.Size)
+	if err != nil {
+		if derr := digest.Err(); derr != nil {
+			return derr
+		}
+		return err
+	}
+	stored = &data
+	sum, err := digest.Sum()
+	if err != nil {
+		return err
+	}
+	if up.Size >= 0 && sum.Size != up.Size {
+		return Errorf(KindInvalid, "Size of uploaded data (%d bytes) does not match the announced size (%d bytes).", sum.Size, up.Size)
+	}
+	_, err = s.repo.Update(ctx, id, Viewer{Admin: true}, s.cfg.Now().UTC(), func(img *Image) error {
+		if img.Status != StatusSaving {
+			return Errorf(KindConflict, "Image status transition from %s to active is not allowed", img.Status)
+		}
+		if err := checkSame("checksum", img.Checksum, sum.MD5); err != nil {
+			return err
+		}
+		if err := checkSame("os_hash_value", img.HashValue, sum.Hash); err != nil {
+			return err
+		}
+		size := sum.Size
+		img.Size = &size
+		if img.DiskFormat != nil && *img.DiskFormat == "raw" && img.VirtualSize == nil {
+			img.VirtualSize = &size
+		}
+		md5, algo, hash := sum.MD5, s.cfg.HashAlgorithm, sum.Hash
+		img.Checksum, img.HashAlgo, img.HashValue = &md5, &algo, &hash
+		meta := data.Metadata
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		img.Locations = append(img.Locations, Location{URL: data.URL, Metadata: meta})
+		return img.MoveTo(StatusActive)
+	})
+	return err
+}
+
+func checkSame(name string, have *string, got string) error {
+	if have != nil && *have != got {
+		return Errorf(KindInvalid, "%s of the uploaded data does not match the image's %s.", name, name)
+	}
+	return nil
+}
+
+func (s *imageService) Download(ctx context.Context, id string, r *ByteRange) (*Download, error) {
+	caller := CallerFrom(ctx)
+	img, err := s.repo.Get(ctx, id, caller.Viewer())
+	if err != nil {
+		return nil, err
+	}
+	if img.Status == StatusDeactivated && !caller.Admin {
+		return nil, Errorf(KindForbidden, "The requested image has been deactivated. Image data download is forbidden.")
+	}
+	d := &Download{Image: img}
+	if len(img.Locations) == 0 || img.Size == nil {
+		return d, nil
+	}
+	total := *img.Size
+	d.Total, d.Length = total, total
+	if r != nil {
+		if err := d.resolve(*r); err != nil {
+			return nil, err
+		}
+	}
+	var lastErr error
+	for _, loc := range img.Locations {
+		st, err := s.stores.ForLocation(loc)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		body, err := st.Get(ctx, loc.URL, d.Offset, d.Length)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		d.Body = body
+		return d, nil
+	}
+	if IsKind(lastErr, KindNotFound) {
+		return &Download{Image: img}, nil
+	}
+	return nil, lastErr
+}
+
+// resolve fixes Offset and Length for r, clamping an end past EOF.
+func (d *Download) resolve(r ByteRange) error {
+	total := d.Total
+	if r.Suffix > 0 {
+		if r.Suffix > total {
+			r.Suffix = total
+		}
+		d.Offset, d.Length, d.Partial = total-r.Suffix, r.Suffix, true
+		return nil
+	}
+	if r.First < 0 || r.First >= total {
+		return Errorf(KindRangeNotSatisfiable, "Invalid start position in Range header. Start position MUST be in the inclusive range [0, %d].", total-1)
+	}
+	last := r.Last
+	if last < 0 || last >= total {
+		last = total - 1
+	}
+	if last < r.First {
+		return Errorf(KindRangeNotSatisfiable, "Invalid end position in Range header. End position MUST be in the inclusive range [%d, %d].", r.First, total-1)
+	}
+	d.Offset, d.Length, d.Partial = r.First, last-r.First+1, true
+	return nil
+}
+
+// ErrorMessage returns the client-facing message of err.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}
+
+var _ io.Reader = (*digester)(nil)
