@@ -434,14 +434,14 @@ func (d *Download) resolve(r ByteRange) error {
 		return nil
 	}
 	if r.First < 0 || r.First >= total {
-		return Errorf(KindRangeNotSatisfiable, "Invalid start position in Range header. Start position MUST be in the inclusive range [0, %d].", total-1)
+		return Detailf(KindRangeNotSatisfiable, "Invalid start position in Range header. Start position MUST be in the inclusive range [0, %d].", total-1)
 	}
 	last := r.Last
 	if last < 0 || last >= total {
 		last = total - 1
 	}
 	if last < r.First {
-		return Errorf(KindRangeNotSatisfiable, "Invalid end position in Range header. End position MUST be in the inclusive range [%d, %d].", r.First, total-1)
+		return Detailf(KindRangeNotSatisfiable, "Invalid end position in Range header. End position MUST be in the inclusive range [%d, %d].", r.First, total-1)
 	}
 	d.Offset, d.Length, d.Partial = r.First, last-r.First+1, true
 	return nil

@@ -1,0 +1,159 @@
+package gateway
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/go-glance/glance/domain"
+	"github.com/labstack/echo/v4"
+)
+
+// The two JSON-patch media types Glance accepts.
+const (
+	patchV21 = "application/openstack-images-v2.1-json-patch"
+	patchV20 = "application/openstack-images-v2.0-json-patch"
+)
+
+func (s *Server) updateImage(c echo.Context) error {
+	ctype, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if ctype != patchV21 && ctype != patchV20 {
+		e := unsupportedMedia(c.Request().Header.Get(echo.HeaderContentType))
+		e.header = http.Header{"Accept-Patch": {patchV20 + ", " + patchV21}}
+		return e
+	}
+	v, _, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	changes, err := parsePatch(v, ctype == patchV20)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		if err := s.validateChange(ch); err != nil {
+			return err
+		}
+	}
+	img, err := s.images.Update(ctx(c), c.Param("id"), changes)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, s.appendImage(make([]byte, 0, 1024), img))
+}
+
+// parsePatch turns a decoded patch body into changes, in either media
+// type's op form, with Glance's pointer rules and messages.
+func parsePatch(v any, draft4 bool) ([]domain.Change, error) {
+	ops, ok := v.([]any)
+	if !ok {
+		return nil, newHTTPError(http.StatusBadRequest, "Request body must be a JSON array of operation objects.")
+	}
+	changes := make([]domain.Change, 0, len(ops))
+	for _, raw := range ops {
+		op, ok := raw.(map[string]any)
+		if !ok {
+			return nil, newHTTPError(http.StatusBadRequest, "Operations must be JSON objects.")
+		}
+		var ch domain.Change
+		var path string
+		if draft4 {
+			found := 0
+			for _, name := range []domain.ChangeOp{domain.OpAdd, domain.OpRemove, domain.OpReplace} {
+				if p, ok := op[string(name)]; ok {
+					found++
+					ch.Op = name
+					path, _ = p.(string)
+					if _, isString := p.(string); !isString {
+						return nil, newHTTPError(http.StatusBadRequest, "Unable to find '"+string(name)+"' in JSON Schema change")
+					}
+				}
+			}
+			if found != 1 {
+				return nil, newHTTPError(http.StatusBadRequest, `Operation objects must contain exactly one member named "add", "remove", or "replace".`)
+			}
+			ch.StrictAdd = true
+		} else {
+			name, ok := op["op"].(string)
+			if !ok {
+				return nil, newHTTPError(http.StatusBadRequest, "Unable to find `op` in JSON Schema change. It must be one of the following: add, remove, replace.")
+			}
+			ch.Op = domain.ChangeOp(name)
+			if ch.Op != domain.OpAdd && ch.Op != domain.OpRemove && ch.Op != domain.OpReplace {
+				return nil, newHTTPError(http.StatusBadRequest, "Invalid operation: `"+name+"`. It must be one of the following: add, remove, replace.")
+			}
+			p, ok := op["path"].(string)
+			if !ok {
+				return nil, newHTTPError(http.StatusBadRequest, "Unable to find 'path' in JSON Schema change")
+			}
+			path = p
+		}
+		if ch.Op != domain.OpRemove {
+			value, ok := op["value"]
+			if !ok {
+				return nil, newHTTPError(http.StatusBadRequest, "Unable to find 'value' in JSON Schema change")
+			}
+			ch.Value = value
+		}
+		segs, err := decodePointer(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkDepth(path, segs, ch.Op); err != nil {
+			return nil, err
+		}
+		ch.Path = segs
+		changes = append(changes, ch)
+	}
+	return changes, nil
+}
+
+// decodePointer splits a JSON pointer into unescaped, trimmed segments.
+func decodePointer(p string) ([]string, error) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` does not start with \"/\".")
+	}
+	if strings.Contains(p, "//") {
+		return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` contains adjacent \"/\".")
+	}
+	if len(p) > 1 && strings.HasSuffix(p, "/") {
+		return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` end with \"/\".")
+	}
+	parts := strings.Split(p[1:], "/")
+	for i, part := range parts {
+		for j := 0; j < len(part); j++ {
+			if part[j] == '~' && (j+1 >= len(part) || (part[j+1] != '0' && part[j+1] != '1')) {
+				return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` contains \"~\" not part of a recognized escape sequence.")
+			}
+		}
+		part = strings.ReplaceAll(part, "~1", "/")
+		part = strings.ReplaceAll(part, "~0", "~")
+		parts[i] = strings.TrimSpace(part)
+	}
+	return parts, nil
+}
+
+// checkDepth allows two segments only for /locations/N with add/remove.
+func checkDepth(path string, segs []string, op domain.ChangeOp) error {
+	limit := 1
+	if segs[0] == "locations" && op != domain.OpReplace {
+		limit = 2
+	}
+	if len(segs) > limit || segs[0] == "" {
+		return newHTTPError(http.StatusBadRequest, "Invalid JSON pointer for this resource: '"+path+"'")
+	}
+	return nil
+}
+
+// validateChange applies Glance's per-change checks before the image is
+// touched: read-only and reserved paths, then the value's schema.
+func (s *Server) validateChange(ch domain.Change) error {
+	root := ch.Path[0]
+	if err := domain.CheckWritable(root); err != nil {
+		return err
+	}
+	if ch.Op == domain.OpRemove || len(ch.Path) != 1 {
+		return nil
+	}
+	return s.cfg.Schemas.ValidateImage(map[string]any{root: ch.Value})
+}

@@ -1,0 +1,205 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/schemas"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+)
+
+// Auth modes, as Glance's paste flavors select them.
+const (
+	AuthNone    = "noauth"
+	AuthTrusted = "trusted-auth"
+)
+
+// Config is what the gateway needs to know of the deployment.
+type Config struct {
+	// Auth is AuthNone or AuthTrusted.
+	Auth                  string
+	AllowAnonymous        bool
+	MaxRequestIDLength    int
+	PublicEndpoint        string
+	ImportMethods         []string
+	ShowDirectURL         bool
+	ShowMultipleLocations bool
+	// CacheEnabled advertises the cache API versions (image_cache_dir).
+	CacheEnabled bool
+	// MultiStore is set when enabled_backends names the stores.
+	MultiStore bool
+	Stores     []StoreInfo
+	Schemas    *schemas.Set
+	Logger     *slog.Logger
+}
+
+// StoreInfo describes one backend for /v2/info/stores.
+type StoreInfo struct {
+	ID          string
+	Type        string
+	Description string
+	Default     bool
+	ReadOnly    bool
+	Weight      int
+	Properties  schemas.Object
+}
+
+// Server serves the Image API v2.
+type Server struct {
+	cfg      Config
+	images   domain.ImageService
+	echo     *echo.Echo
+	versions []byte
+	log      *slog.Logger
+}
+
+// New returns the API server over the given services.
+func New(cfg Config, images domain.ImageService) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxRequestIDLength <= 0 {
+		cfg.MaxRequestIDLength = 64
+	}
+	s := &Server{cfg: cfg, images: images, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Pre(s.negotiateVersion)
+	e.Use(s.requestID, s.accessLog, s.recoverPanic, s.authenticate)
+	s.echo = e
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+// handleError is echo's error handler: every error leaves through here.
+func (s *Server) handleError(err error, c echo.Context) {
+	he := toHTTPError(err)
+	if he.code == http.StatusNotFound && isNotFoundRoute(err) && !standardMethod(c.Request().Method) {
+		he = newHTTPError(http.StatusNotImplemented, explanations[501])
+	}
+	if he.code >= 500 {
+		s.log.ErrorContext(c.Request().Context(), "Request failed: "+err.Error())
+	}
+	writeError(c, he)
+}
+
+func isNotFoundRoute(err error) bool {
+	ee, ok := err.(*echo.HTTPError)
+	return ok && ee.Code == http.StatusNotFound
+}
+
+func standardMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch:
+		return true
+	}
+	return false
+}
+
+// requestID adopts the client's X-Openstack-Request-Id or makes one, and
+// returns it on every response.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get("X-Openstack-Request-Id")
+		if len(id) > s.cfg.MaxRequestIDLength {
+			return newHTTPError(http.StatusRequestHeaderFieldsTooLarge, explanations[431])
+		}
+		if id == "" {
+			id = "req-" + uuid.NewString()
+		} else if !strings.HasPrefix(id, "req-") {
+			id = "req-" + id
+		}
+		c.Response().Header().Set("X-Openstack-Request-Id", id)
+		c.Set("request_id", id)
+		return next(c)
+	}
+}
+
+// recoverPanic turns a panic into a logged 500: no panic reaches a client
+// as a dropped connection.
+func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.ErrorContext(c.Request().Context(), "Panic serving request", "panic", r, "stack", string(debug.Stack()))
+				err = domain.Errorf(domain.KindInternal, "")
+			}
+		}()
+		return next(c)
+	}
+}
+
+// accessLog writes one line per request, as Glance's WSGI server does.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		r, resp := c.Request(), c.Response()
+		s.log.InfoContext(r.Context(), r.RemoteAddr+" \""+r.Method+" "+r.RequestURI+" "+r.Proto+"\"",
+			"status", resp.Status, "len", resp.Size, "time", time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// authenticate builds the request's Caller from the configured auth mode.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		caller, err := s.caller(r)
+		if err != nil {
+			return err
+		}
+		caller.RequestID, _ = c.Get("request_id").(string)
+		c.SetRequest(r.WithContext(domain.WithCaller(r.Context(), caller)))
+		return next(c)
+	}
+}
+
+func (s *Server) caller(r *http.Request) (*domain.Caller, error) {
+	if s.cfg.Auth != AuthTrusted {
+		// Glance's unauthenticated context: an admin with no user or project.
+		return &domain.Caller{Admin: true}, nil
+	}
+	h := r.Header
+	if h.Get("X-Identity-Status") != "Confirmed" {
+		if !s.cfg.AllowAnonymous {
+			return nil, newHTTPError(http.StatusUnauthorized, explanations[401])
+		}
+		return &domain.Caller{ReadOnly: true}, nil
+	}
+	c := &domain.Caller{UserID: h.Get("X-User-Id"), ProjectID: h.Get("X-Project-Id")}
+	if c.UserID == "" {
+		c.UserID = h.Get("X-User")
+	}
+	if c.ProjectID == "" {
+		c.ProjectID = h.Get("X-Tenant-Id")
+	}
+	for _, role := range strings.Split(h.Get("X-Roles"), ",") {
+		if role = strings.ToLower(strings.TrimSpace(role)); role != "" {
+			c.Roles = append(c.Roles, role)
+		}
+	}
+	c.Admin = c.HasRole("admin")
+	return c, nil
+}
+
+// ctx is the request context carrying the caller.
+func ctx(c echo.Context) context.Context { return c.Request().Context() }
