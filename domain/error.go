@@ -10,17 +10,17 @@ type Kind int
 
 // Error kinds, named for what went wrong rather than for a status code.
 const (
-	KindInternal          Kind = iota // a bug or an unexpected failure
-	KindInvalid                       // malformed or unacceptable input
-	KindUnauthorized                  // no or bad credentials
-	KindForbidden                     // credentials fine, action not allowed
-	KindNotFound                      // no such thing, or not visible to the caller
-	KindConflict                      // state does not allow the action
-	KindGone                          // the thing vanished while we worked on it
-	KindTooLarge                      // a size cap or quota was exceeded
-	KindUnsupportedMedia              // content type or data format refused
-	KindRangeNotSatisfiable           // a byte range outside the data
-	KindUnavailable                   // a backend refused or is down
+	KindInternal            Kind = iota // a bug or an unexpected failure
+	KindInvalid                         // malformed or unacceptable input
+	KindUnauthorized                    // no or bad credentials
+	KindForbidden                       // credentials fine, action not allowed
+	KindNotFound                        // no such thing, or not visible to the caller
+	KindConflict                        // state does not allow the action
+	KindGone                            // the thing vanished while we worked on it
+	KindTooLarge                        // a size cap or quota was exceeded
+	KindUnsupportedMedia                // content type or data format refused
+	KindRangeNotSatisfiable             // a byte range outside the data
+	KindUnavailable                     // a backend refused or is down
 )
 
 // Error is the one error type of the service. Message is shown to the
