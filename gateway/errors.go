@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"errors"
-	"html"
 	"net/http"
 	"strings"
 
@@ -79,7 +78,7 @@ func unsupportedMedia(ctype string) *httpError {
 	if ctype == "" {
 		ctype = "None"
 	}
-	return &httpError{code: 415, body: "The request media type " + html.EscapeString(ctype) + " is not supported by this server.\n<br /><br />"}
+	return &httpError{code: 415, body: "The request media type " + escapeHTML(ctype) + " is not supported by this server.\n<br /><br />"}
 }
 
 // toHTTPError converts any error to what the client sees. Internal errors
@@ -112,7 +111,7 @@ func toHTTPError(err error) *httpError {
 			return newHTTPError(500, explanations[500])
 		}
 		if code == 415 {
-			return &httpError{code: 415, body: html.EscapeString(de.Message) + "<br /><br />"}
+			return &httpError{code: 415, body: escapeHTML(de.Message) + "<br /><br />"}
 		}
 		if de.Detail || de.Message == "" {
 			return &httpError{code: code, explanation: explanations[code], detail: de.Message}
@@ -162,12 +161,12 @@ func (e *httpError) htmlBody() string {
 	if e.body != "" {
 		return e.body
 	}
-	return html.EscapeString(e.explanation) + "<br /><br />\n" + html.EscapeString(e.detail) + "\n"
+	return escapeHTML(e.explanation) + "<br /><br />\n" + escapeHTML(e.detail) + "\n"
 }
 
 func (e *httpError) textBody() string {
 	if e.body != "" {
-		return html.UnescapeString(e.body)
+		return unescapeHTML(e.body)
 	}
 	return e.explanation + "<br /><br />\n" + e.detail + "\n\n"
 }
@@ -263,3 +262,13 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + digits[n%10:n%10+1]
 }
+
+// escapeHTML escapes as Python's html.escape, which WebOb uses: the
+// same five characters as Go's, but with Python's entity spellings.
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
+
+func escapeHTML(s string) string { return htmlEscaper.Replace(s) }
+
+var htmlUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#x27;", "'")
+
+func unescapeHTML(s string) string { return htmlUnescaper.Replace(s) }
