@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-glance/glance/cmd/internal/oslolog"
+	"github.com/go-glance/glance/configs"
+	"github.com/go-glance/glance/dal"
+	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/gateway"
+	"github.com/go-glance/glance/notifier"
+	"github.com/go-glance/glance/policy"
+	"github.com/go-glance/glance/schemas"
+	"github.com/google/uuid"
+)
+
+// serve runs the API until ctx ends, then drains in-flight requests.
+func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready chan<- net.Addr) error {
+	logger, closeLog, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	for _, u := range cfg.Unknown {
+		logger.Debug("Ignoring unknown option " + u)
+	}
+	for _, d := range cfg.Deprecated {
+		logger.Warn("Deprecated option: " + d)
+	}
+	mode := cfg.AuthMode()
+	if mode == "keystone" {
+		return fmt.Errorf("[paste_deploy] flavor = %s: Keystone token validation is not available in this version; use no flavor (no auth) or trusted-auth", cfg.Paste.Flavor)
+	}
+
+	db, err := dal.Open(ctx, cfg.Database.Connection)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Sync(ctx); err != nil && isSQLite(cfg.Database.Connection) {
+		return fmt.Errorf("creating the SQLite schema: %w", err)
+	} else if _, err := db.Version(ctx); err != nil {
+		return fmt.Errorf("database not ready (run glance-manage db sync): %w", err)
+	}
+
+	stores, infos, err := newStores(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	sch, err := schemas.New(schemas.Options{DiskFormats: cfg.ImageFormat.DiskFormats, ContainerFormats: cfg.ImageFormat.ContainerFormats})
+	if err != nil {
+		return err
+	}
+	enforcer, err := policy.NewEnforcer()
+	if err != nil {
+		return err
+	}
+	d := cfg.Default
+	var images domain.ImageService = domain.NewImageService(dal.Images(db), stores, domain.ImageConfig{
+		SizeCap:       d.ImageSizeCap,
+		HashAlgorithm: d.HashingAlgorithm,
+		LimitDefault:  d.LimitParamDefault,
+		LimitMax:      d.APILimitMax,
+		PropertyQuota: d.ImagePropertyQuota,
+		TagQuota:      d.ImageTagQuota,
+		DelayedDelete: d.DelayedDelete,
+		Now:           time.Now,
+		NewID:         uuid.NewString,
+		Logf: func(ctx context.Context, format string, args ...any) {
+			logger.WarnContext(ctx, fmt.Sprintf(format, args...))
+		},
+	})
+	if sink := newSink(cfg, logger); sink != nil {
+		images = notifier.NewImages(images, sink)
+	}
+	images = policy.NewImages(images, enforcer)
+
+	api := gateway.New(gateway.Config{
+		Auth:                  gatewayAuth(mode),
+		AllowAnonymous:        d.AllowAnonymousAccess,
+		MaxRequestIDLength:    d.MaxRequestIDLength,
+		PublicEndpoint:        d.PublicEndpoint,
+		ImportMethods:         d.EnabledImportMethods,
+		ShowDirectURL:         d.ShowImageDirectURL,
+		ShowMultipleLocations: d.ShowMultipleLocations,
+		CacheEnabled:          d.ImageCacheDir != "",
+		MultiStore:            cfg.MultiStore(),
+		Stores:                infos,
+		Schemas:               sch,
+		Logger:                logger.With("logger", "glance.api"),
+	}, images)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))
+	if err != nil {
+		return fmt.Errorf("[DEFAULT] bind_host/bind_port: %w", err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	if d.ClientSocketTimeout > 0 {
+		srv.IdleTimeout = time.Duration(d.ClientSocketTimeout) * time.Second
+	}
+	logger.Info("Serving the Image API on http://" + ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("Shutting down: draining in-flight requests")
+	shutdown, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func gatewayAuth(mode string) string {
+	if mode == "trusted-auth" {
+		return gateway.AuthTrusted
+	}
+	return gateway.AuthNone
+}
+
+func isSQLite(conn string) bool { return strings.HasPrefix(conn, "sqlite") }
+
+// newLogger writes oslo-style lines to log_file (under log_dir) or stderr.
+func newLogger(cfg *configs.Config, stderr io.Writer) (*slog.Logger, func(), error) {
+	w, closeFn := stderr, func() {}
+	if path := cfg.LogPath(); path != "" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, nil, fmt.Errorf("[DEFAULT] log_file: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("[DEFAULT] log_file: %w", err)
+		}
+		w, closeFn = f, func() { f.Close() }
+		if cfg.Default.UseStderr {
+			w = io.MultiWriter(f, stderr)
+		}
+	}
+	return slog.New(oslolog.New(w, cfg.Default.Debug, "glance.cmd.api")), closeFn, nil
+}
+
+// newSink picks the notification sink, or nil when nothing listens (the
+// notifier decorator is then left out of the chain).
+func newSink(cfg *configs.Config, logger *slog.Logger) domain.Sink {
+	for _, d := range cfg.Notification.Drivers {
+		switch d {
+		case "log":
+			return notifier.Log{Logger: logger.With("logger", "oslo.messaging.notification")}
+		case "messaging", "messagingv2", "routing":
+			logger.Warn("Notification driver " + d + " is not available in this version; notifications are dropped")
+		}
+	}
+	return nil
+}

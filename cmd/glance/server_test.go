@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer collects the server log for failing tests.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// MustStartServer runs the API, as glance-api runs it, on a random port
+// with SQLite and a filesystem store in a temp dir. extra is appended to
+// the config file. It returns the base URL.
+func MustStartServer(tb testing.TB, extra string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	conf := "[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n" + extra +
+		"\n[database]\nconnection = sqlite:///" + filepath.Join(dir, "glance.sqlite") +
+		"\n[glance_store]\nfilesystem_store_datadir = " + filepath.Join(dir, "images") + "\n"
+	path := filepath.Join(dir, "glance-api.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return MustRun(tb, dir, "api", "--config-file", path)
+}
+
+// MustRun runs the command with args until the test ends and returns the
+// base URL of the server it starts.
+func MustRun(tb testing.TB, dir string, args ...string) string {
+	tb.Helper()
+	log := &syncBuffer{}
+	ready := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	cmd := newRootCommand(io.Discard, log, ready)
+	cmd.SetArgs(args)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		tb.Fatalf("server did not start: %v\n%s", err, log.String())
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("server did not start in time\n%s", log.String())
+	}
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("server stopped with error: %v", err)
+		}
+		if tb.Failed() {
+			tb.Logf("server log:\n%s", log.String())
+		}
+	})
+	return "http://" + addr.String()
+}
+
+// request is one HTTP exchange of a test.
+type request struct {
+	method, path string
+	header       map[string]string
+	body         string
+}
+
+func (r request) do(tb testing.TB, base string) (*http.Response, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(r.method, base+r.path, strings.NewReader(r.body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if r.body == "" {
+		req.Body = nil
+		req.ContentLength = 0
+	}
+	for k, v := range r.header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, b
+}

@@ -1,0 +1,242 @@
+package dal
+
+// mysqlTableOptions are those of every Glance table: InnoDB, and utf8,
+// which the server resolves as it resolves it for Glance.
+const mysqlTableOptions = ` ENGINE=InnoDB DEFAULT CHARSET=utf8`
+
+// mysqlSchema is Glance's newest schema as its migrations leave it on
+// MySQL/MariaDB. CHECK constraints carry the names the server gave
+// Glance's unnamed ones, so both databases list the same constraints
+// (the images table lost its first when is_public was dropped). The
+// cache tables are those of revision 2024_1_expand01.
+var mysqlSchema = []table{
+	// Alembic creates its table with no options: it takes the database's
+	// default engine and character set.
+	{"alembic_version", []string{`CREATE TABLE IF NOT EXISTS alembic_version (
+	version_num varchar(32) NOT NULL,
+	PRIMARY KEY (version_num)
+)`}},
+	{"images", []string{`CREATE TABLE IF NOT EXISTS images (
+	id varchar(36) NOT NULL,
+	name varchar(255) DEFAULT NULL,
+	size bigint(20) DEFAULT NULL,
+	status varchar(30) NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	deleted_at datetime DEFAULT NULL,
+	deleted tinyint(1) NOT NULL,
+	disk_format varchar(20) DEFAULT NULL,
+	container_format varchar(20) DEFAULT NULL,
+	checksum varchar(32) DEFAULT NULL,
+	owner varchar(255) DEFAULT NULL,
+	min_disk int(11) NOT NULL,
+	min_ram int(11) NOT NULL,
+	protected tinyint(1) NOT NULL DEFAULT 0,
+	virtual_size bigint(20) DEFAULT NULL,
+	visibility enum('private','public','shared','community') NOT NULL DEFAULT 'shared',
+	os_hidden tinyint(1) NOT NULL DEFAULT 0,
+	os_hash_algo varchar(64) DEFAULT NULL,
+	os_hash_value varchar(128) DEFAULT NULL,
+	PRIMARY KEY (id),
+	KEY checksum_image_idx (checksum),
+	KEY ix_images_deleted (deleted),
+	KEY owner_image_idx (owner),
+	KEY created_at_image_idx (created_at),
+	KEY updated_at_image_idx (updated_at),
+	KEY visibility_image_idx (visibility),
+	KEY os_hidden_image_idx (os_hidden),
+	KEY os_hash_value_image_idx (os_hash_value),
+	CONSTRAINT CONSTRAINT_2 CHECK (deleted in (0,1)),
+	CONSTRAINT CONSTRAINT_3 CHECK (protected in (0,1))
+)` + mysqlTableOptions}},
+	{"image_properties", []string{`CREATE TABLE IF NOT EXISTS image_properties (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	image_id varchar(36) NOT NULL,
+	name varchar(255) NOT NULL,
+	value text DEFAULT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	deleted_at datetime DEFAULT NULL,
+	deleted tinyint(1) NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE KEY ix_image_properties_image_id_name (image_id,name),
+	KEY ix_image_properties_deleted (deleted),
+	KEY ix_image_properties_image_id (image_id),
+	CONSTRAINT image_properties_ibfk_1 FOREIGN KEY (image_id) REFERENCES images (id),
+	CONSTRAINT CONSTRAINT_1 CHECK (deleted in (0,1))
+)` + mysqlTableOptions}},
+	{"image_locations", []string{`CREATE TABLE IF NOT EXISTS image_locations (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	image_id varchar(36) NOT NULL,
+	value text NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	deleted_at datetime DEFAULT NULL,
+	deleted tinyint(1) NOT NULL,
+	meta_data text DEFAULT NULL,
+	status varchar(30) NOT NULL DEFAULT 'active',
+	PRIMARY KEY (id),
+	KEY ix_image_locations_deleted (deleted),
+	KEY ix_image_locations_image_id (image_id),
+	CONSTRAINT image_locations_ibfk_1 FOREIGN KEY (image_id) REFERENCES images (id),
+	CONSTRAINT CONSTRAINT_1 CHECK (deleted in (0,1))
+)` + mysqlTableOptions}},
+	{"image_members", []string{`CREATE TABLE IF NOT EXISTS image_members (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	image_id varchar(36) NOT NULL,
+	member varchar(255) NOT NULL,
+	can_share tinyint(1) NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	deleted_at datetime DEFAULT NULL,
+	deleted tinyint(1) NOT NULL,
+	status varchar(20) NOT NULL DEFAULT 'pending',
+	PRIMARY KEY (id),
+	UNIQUE KEY image_members_image_id_member_deleted_at_key (image_id,member,deleted_at),
+	KEY ix_image_members_deleted (deleted),
+	KEY ix_image_members_image_id (image_id),
+	KEY ix_image_members_image_id_member (image_id,member),
+	CONSTRAINT image_members_ibfk_1 FOREIGN KEY (image_id) REFERENCES images (id),
+	CONSTRAINT CONSTRAINT_1 CHECK (can_share in (0,1)),
+	CONSTRAINT CONSTRAINT_2 CHECK (deleted in (0,1))
+)` + mysqlTableOptions}},
+	{"image_tags", []string{`CREATE TABLE IF NOT EXISTS image_tags (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	image_id varchar(36) NOT NULL,
+	value varchar(255) NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	deleted_at datetime DEFAULT NULL,
+	deleted tinyint(1) NOT NULL,
+	PRIMARY KEY (id),
+	KEY ix_image_tags_image_id (image_id),
+	KEY ix_image_tags_image_id_tag_value (image_id,value),
+	CONSTRAINT image_tags_ibfk_1 FOREIGN KEY (image_id) REFERENCES images (id),
+	CONSTRAINT CONSTRAINT_1 CHECK (deleted in (0,1))
+)` + mysqlTableOptions}},
+	{"tasks", []string{`CREATE TABLE IF NOT EXISTS tasks (
+	id varchar(36) NOT NULL,
+	type varchar(30) NOT NULL,
+	status varchar(30) NOT NULL,
+	owner varchar(255) NOT NULL,
+	expires_at datetime DEFAULT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	deleted_at datetime DEFAULT NULL,
+	deleted tinyint(1) NOT NULL,
+	image_id varchar(36) DEFAULT NULL,
+	request_id varchar(64) DEFAULT NULL,
+	user_id varchar(64) DEFAULT NULL,
+	PRIMARY KEY (id),
+	KEY ix_tasks_deleted (deleted),
+	KEY ix_tasks_owner (owner),
+	KEY ix_tasks_status (status),
+	KEY ix_tasks_type (type),
+	KEY ix_tasks_updated_at (updated_at),
+	KEY ix_tasks_image_id (image_id),
+	CONSTRAINT CONSTRAINT_1 CHECK (deleted in (0,1))
+)` + mysqlTableOptions}},
+	{"task_info", []string{`CREATE TABLE IF NOT EXISTS task_info (
+	task_id varchar(36) NOT NULL,
+	input text DEFAULT NULL,
+	result text DEFAULT NULL,
+	message text DEFAULT NULL,
+	PRIMARY KEY (task_id),
+	CONSTRAINT task_info_ibfk_1 FOREIGN KEY (task_id) REFERENCES tasks (id)
+)` + mysqlTableOptions}},
+	{"metadef_namespaces", []string{`CREATE TABLE IF NOT EXISTS metadef_namespaces (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	namespace varchar(80) NOT NULL,
+	display_name varchar(80) DEFAULT NULL,
+	description text DEFAULT NULL,
+	visibility varchar(32) DEFAULT NULL,
+	protected tinyint(1) DEFAULT NULL,
+	owner varchar(255) NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	PRIMARY KEY (id),
+	UNIQUE KEY uq_metadef_namespaces_namespace (namespace),
+	KEY ix_metadef_namespaces_owner (owner),
+	CONSTRAINT CONSTRAINT_1 CHECK (protected in (0,1))
+)` + mysqlTableOptions}},
+	{"metadef_resource_types", []string{`CREATE TABLE IF NOT EXISTS metadef_resource_types (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	name varchar(80) NOT NULL,
+	protected tinyint(1) NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	PRIMARY KEY (id),
+	UNIQUE KEY uq_metadef_resource_types_name (name),
+	CONSTRAINT CONSTRAINT_1 CHECK (protected in (0,1))
+)` + mysqlTableOptions}},
+	{"metadef_namespace_resource_types", []string{`CREATE TABLE IF NOT EXISTS metadef_namespace_resource_types (
+	resource_type_id int(11) NOT NULL,
+	namespace_id int(11) NOT NULL,
+	properties_target varchar(80) DEFAULT NULL,
+	prefix varchar(80) DEFAULT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	PRIMARY KEY (resource_type_id,namespace_id),
+	KEY ix_metadef_ns_res_types_namespace_id (namespace_id),
+	CONSTRAINT metadef_namespace_resource_types_ibfk_1 FOREIGN KEY (namespace_id) REFERENCES metadef_namespaces (id),
+	CONSTRAINT metadef_namespace_resource_types_ibfk_2 FOREIGN KEY (resource_type_id) REFERENCES metadef_resource_types (id)
+)` + mysqlTableOptions}},
+	{"metadef_objects", []string{`CREATE TABLE IF NOT EXISTS metadef_objects (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	namespace_id int(11) NOT NULL,
+	name varchar(80) NOT NULL,
+	description text DEFAULT NULL,
+	required text DEFAULT NULL,
+	json_schema text NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	PRIMARY KEY (id),
+	UNIQUE KEY uq_metadef_objects_namespace_id_name (namespace_id,name),
+	KEY ix_metadef_objects_name (name),
+	CONSTRAINT metadef_objects_ibfk_1 FOREIGN KEY (namespace_id) REFERENCES metadef_namespaces (id)
+)` + mysqlTableOptions}},
+	{"metadef_properties", []string{`CREATE TABLE IF NOT EXISTS metadef_properties (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	namespace_id int(11) NOT NULL,
+	name varchar(80) NOT NULL,
+	json_schema text NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	PRIMARY KEY (id),
+	UNIQUE KEY uq_metadef_properties_namespace_id_name (namespace_id,name),
+	KEY ix_metadef_properties_name (name),
+	CONSTRAINT metadef_properties_ibfk_1 FOREIGN KEY (namespace_id) REFERENCES metadef_namespaces (id)
+)` + mysqlTableOptions}},
+	{"metadef_tags", []string{`CREATE TABLE IF NOT EXISTS metadef_tags (
+	id int(11) NOT NULL AUTO_INCREMENT,
+	namespace_id int(11) NOT NULL,
+	name varchar(80) NOT NULL,
+	created_at datetime NOT NULL,
+	updated_at datetime DEFAULT NULL,
+	PRIMARY KEY (id),
+	UNIQUE KEY uq_metadef_tags_namespace_id_name (namespace_id,name),
+	KEY ix_metadef_tags_name (name),
+	CONSTRAINT metadef_tags_ibfk_1 FOREIGN KEY (namespace_id) REFERENCES metadef_namespaces (id)
+)` + mysqlTableOptions}},
+	// The cache tables are created as Glance's migration creates them,
+	// with an unnamed foreign key, so the server names it the same way.
+	{"node_reference", []string{`CREATE TABLE IF NOT EXISTS node_reference (
+	node_reference_id BIGINT NOT NULL AUTO_INCREMENT,
+	node_reference_url VARCHAR(255) NOT NULL,
+	PRIMARY KEY (node_reference_id),
+	CONSTRAINT uq_node_reference_node_reference_url UNIQUE (node_reference_url)
+)` + mysqlTableOptions}},
+	{"cached_images", []string{`CREATE TABLE IF NOT EXISTS cached_images (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	image_id VARCHAR(36) NOT NULL,
+	last_accessed DATETIME NOT NULL,
+	last_modified DATETIME NOT NULL,
+	size BIGINT NOT NULL,
+	hits INTEGER NOT NULL,
+	checksum VARCHAR(32),
+	node_reference_id BIGINT NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(node_reference_id) REFERENCES node_reference (node_reference_id),
+	CONSTRAINT ix_cached_images_image_id_node_reference_id UNIQUE (image_id, node_reference_id)
+)` + mysqlTableOptions}},
+}

@@ -1,0 +1,55 @@
+package filesystem
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/go-glance/glance/store/storetest"
+)
+
+const benchSize = 64 << 20
+
+// onlyReader hides bytes.Reader's WriteTo, as a request body would.
+type onlyReader struct{ io.Reader }
+
+// BenchmarkPut stores 64 MiB, synced, from a plain reader (io.Copy's
+// 32 KiB buffer) and from an io.WriterTo (the digester's path).
+func BenchmarkPut(b *testing.B) {
+	data := storetest.Data(benchSize)
+	for name, wrap := range map[string]func(*bytes.Reader) io.Reader{
+		"WriterTo": func(r *bytes.Reader) io.Reader { return r },
+		"Reader":   func(r *bytes.Reader) io.Reader { return onlyReader{r} },
+	} {
+		b.Run(name, func(b *testing.B) {
+			s := newStore(b, Options{})
+			b.SetBytes(benchSize)
+			for b.Loop() {
+				got, err := s.Put(b.Context(), storetest.NewID(), wrap(bytes.NewReader(data)), benchSize)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Delete(b.Context(), got.URL)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkGet reads 64 MiB (from the page cache) through io.Copy.
+func BenchmarkGet(b *testing.B) {
+	s := newStore(b, Options{})
+	url := storetest.MustPut(b, s, storetest.NewID(), storetest.Data(benchSize)).URL
+	b.SetBytes(benchSize)
+	for b.Loop() {
+		r, err := s.Get(b.Context(), url, 0, -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, onlyReader{r}); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}

@@ -1,0 +1,117 @@
+// Package filesystem is the store driver that keeps image data as files
+// in one directory, laid out as Glance's filesystem store does: the data
+// of image ID is the file <datadir>/<ID> and its location URL is
+// file://<datadir>/<ID>. Glance and this service can share a datadir.
+package filesystem
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/store"
+)
+
+// Options configure a Store, from the [glance_store] (or per-backend)
+// section of glance-api.conf.
+type Options struct {
+	// Datadir is filesystem_store_datadir. A relative path is taken
+	// relative to the working directory at New.
+	Datadir string
+	// BackendID is the enabled_backends key of this store, recorded as
+	// the "store" metadata of its locations; "" in single-store mode.
+	BackendID string
+	// FilePerm is filesystem_store_file_perm: the mode given to image
+	// files once written (so that, say, nova's group may read them). Zero
+	// leaves the mode the umask gives.
+	FilePerm fs.FileMode
+}
+
+// Store is the filesystem driver. It is safe for concurrent use.
+type Store struct {
+	dir       string
+	backendID string
+	perm      fs.FileMode
+}
+
+var (
+	_ store.Driver = (*Store)(nil)
+	_ store.Owner  = (*Store)(nil)
+)
+
+// New returns the driver for o. It does not touch the disk: Put creates
+// the datadir when it first writes. It returns an error if Datadir is
+// empty or FilePerm would keep the service from reading its own files.
+func New(o Options) (*Store, error) {
+	if o.Datadir == "" {
+		return nil, fmt.Errorf("filesystem store: no datadir configured")
+	}
+	if o.FilePerm != 0 && o.FilePerm&0o400 == 0 {
+		return nil, fmt.Errorf("filesystem store: file permission %o does not let the owner read", o.FilePerm)
+	}
+	dir, err := filepath.Abs(o.Datadir)
+	if err != nil {
+		return nil, fmt.Errorf("filesystem store: datadir %s: %w", o.Datadir, err)
+	}
+	return &Store{dir: dir, backendID: o.BackendID, perm: o.FilePerm.Perm()}, nil
+}
+
+// Datadir is the absolute directory the store keeps its files in.
+func (s *Store) Datadir() string { return s.dir }
+
+// Owns reports whether url is a file URL inside this store's datadir.
+func (s *Store) Owns(url string) bool {
+	_, err := s.path(url)
+	return err == nil
+}
+
+// url is the location URL of image id, as Glance writes it.
+func (s *Store) url(id string) string { return "file://" + filepath.Join(s.dir, id) }
+
+func (s *Store) metadata() map[string]any {
+	if s.backendID == "" {
+		return map[string]any{}
+	}
+	return map[string]any{"store": s.backendID}
+}
+
+// path maps a location URL to the file it names. Only plain files
+// directly in the datadir qualify, so that a URL read from the database
+// can never make the service read or delete another file.
+//
+// It returns Invalid for a file URL without a path, NotFound for any
+// other scheme or a path outside the datadir.
+func (s *Store) path(url string) (string, error) {
+	// Parsed as Glance does (netloc and path joined, nothing unescaped),
+	// so URLs Glance wrote name the same files.
+	rest, ok := strings.CutPrefix(url, "file://")
+	if !ok {
+		rest, ok = strings.CutPrefix(url, "filesystem://")
+	}
+	if !ok {
+		return "", notFound(url)
+	}
+	p := strings.TrimSpace(rest)
+	if p == "" {
+		return "", domain.Errorf(domain.KindInvalid, "The Store URI was malformed: %s", url)
+	}
+	if !filepath.IsAbs(p) || strings.ContainsAny(p, "?#\x00") {
+		return "", notFound(url)
+	}
+	p = filepath.Clean(p)
+	if filepath.Dir(p) != s.dir || checkName(filepath.Base(p)) != nil {
+		return "", notFound(url)
+	}
+	return p, nil
+}
+
+// checkName refuses ids that are not plain names in the datadir, and
+// names of temporary files.
+func checkName(id string) error {
+	if id == "" || id == "." || id == ".." || strings.HasPrefix(id, ".") || strings.ContainsAny(id, "/\x00") {
+		return domain.Errorf(domain.KindInvalid, "Invalid image id %q for the filesystem store.", id)
+	}
+	return nil
+}

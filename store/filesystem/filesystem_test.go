@@ -1,0 +1,304 @@
+package filesystem
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/store"
+	"github.com/go-glance/glance/store/storetest"
+)
+
+func newStore(t testing.TB, o Options) *Store {
+	t.Helper()
+	if o.Datadir == "" {
+		o.Datadir = filepath.Join(t.TempDir(), "images")
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// files lists every name in the store's datadir.
+func files(t *testing.T, d store.Driver) []string {
+	t.Helper()
+	entries, err := os.ReadDir(d.(*Store).Datadir())
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Driver { return newStore(t, Options{}) }, storetest.Leftovers(files))
+}
+
+func TestLayout(t *testing.T) {
+	s := newStore(t, Options{})
+	id := storetest.NewID()
+	got := storetest.MustPut(t, s, id, []byte("data"))
+	path := filepath.Join(s.Datadir(), id)
+	if got.URL != "file://"+path {
+		t.Fatalf("URL %s, want file://%s", got.URL, path)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "data" {
+		t.Fatalf("file holds %q, %v", b, err)
+	}
+	if len(got.Metadata) != 0 {
+		t.Fatalf("single-store metadata %v, want empty", got.Metadata)
+	}
+	if names := files(t, s); !slices.Equal(names, []string{id}) {
+		t.Fatalf("datadir holds %v, want only %s", names, id)
+	}
+	multi := newStore(t, Options{BackendID: "fast"})
+	if got := storetest.MustPut(t, multi, id, nil); got.Metadata["store"] != "fast" {
+		t.Fatalf("multi-store metadata %v", got.Metadata)
+	}
+}
+
+// TestGlanceURLs reads locations as Glance writes them: datadir as
+// configured, possibly with a trailing slash, and the filesystem scheme.
+func TestGlanceURLs(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, Options{Datadir: dir + "/"})
+	id := storetest.NewID()
+	if err := os.WriteFile(filepath.Join(dir, id), []byte("glance"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range []string{"file://" + dir + "/" + id, "file://" + dir + "//" + id, "filesystem://" + dir + "/" + id} {
+		if !s.Owns(url) {
+			t.Errorf("Owns(%s) = false", url)
+		}
+		if got := storetest.MustGet(t, s, url, 0, -1); string(got) != "glance" {
+			t.Errorf("Get(%s) = %q", url, got)
+		}
+	}
+}
+
+func TestPathEscapes(t *testing.T) {
+	s := newStore(t, Options{})
+	storetest.MustPut(t, s, storetest.NewID(), []byte("x"))
+	outside := filepath.Join(filepath.Dir(s.Datadir()), "secret")
+	if err := os.WriteFile(outside, []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(s.Datadir(), tempPrefix+"abc-12345678")
+	if err := os.WriteFile(tmp, []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(s.Datadir(), storetest.NewID())
+	if err := os.Symlink(outside, link); err != nil {
+		t.Fatal(err)
+	}
+	urls := []string{
+		"file:///etc/passwd",
+		"file://" + outside,
+		"file://" + s.Datadir() + "/../secret",
+		"file://" + s.Datadir() + "/x/../../secret",
+		"file://" + s.Datadir(),
+		"file://" + s.Datadir() + "/",
+		"file://" + tmp,
+		"file://" + link,
+		"file://etc/passwd",
+		"file://",
+		"http://example.com" + outside,
+		"swift://" + outside,
+		"file://" + s.Datadir() + "/id?x=1",
+		"file://" + s.Datadir() + "/id\x00",
+	}
+	for _, url := range urls {
+		if _, err := s.Get(t.Context(), url, 0, -1); !domain.IsKind(err, domain.KindNotFound) && !domain.IsKind(err, domain.KindInvalid) {
+			t.Errorf("Get(%q): %v, want NotFound or Invalid", url, err)
+		}
+		if _, err := s.Stat(t.Context(), url); err == nil {
+			t.Errorf("Stat(%q) succeeded", url)
+		}
+		if err := s.Delete(t.Context(), url); err == nil {
+			t.Errorf("Delete(%q) succeeded", url)
+		}
+	}
+	for _, p := range []string{outside, tmp, link} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+func TestBadIDs(t *testing.T) {
+	s := newStore(t, Options{})
+	for _, id := range []string{"", ".", "..", "../x", "a/b", ".hidden", "x\x00"} {
+		_, err := s.Put(t.Context(), id, bytes.NewReader([]byte("x")), 1)
+		if !domain.IsKind(err, domain.KindInvalid) {
+			t.Errorf("Put(%q): %v, want Invalid", id, err)
+		}
+	}
+	if names := files(t, s); len(names) != 0 {
+		t.Fatalf("datadir holds %v", names)
+	}
+}
+
+func TestGetReturnsFile(t *testing.T) {
+	s := newStore(t, Options{})
+	data := storetest.Data(1000)
+	url := storetest.MustPut(t, s, storetest.NewID(), data).URL
+	for _, c := range []struct{ offset, length int64 }{{0, -1}, {10, -1}, {10, 990}, {10, 5000}} {
+		r, err := s.Get(t.Context(), url, c.offset, c.length)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := r.(*os.File); !ok {
+			t.Errorf("Get(%d, %d) returned %T, want *os.File", c.offset, c.length, r)
+		}
+		r.Close()
+	}
+	r, err := s.Get(t.Context(), url, 10, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil || !bytes.Equal(buf.Bytes(), data[10:30]) {
+		t.Fatalf("range read %d bytes, %v", buf.Len(), err)
+	}
+}
+
+func TestGetBadRanges(t *testing.T) {
+	s := newStore(t, Options{})
+	url := storetest.MustPut(t, s, storetest.NewID(), storetest.Data(100)).URL
+	if _, err := s.Get(t.Context(), url, 101, -1); !domain.IsKind(err, domain.KindRangeNotSatisfiable) {
+		t.Errorf("offset past end: %v", err)
+	}
+	if _, err := s.Get(t.Context(), url, -1, 10); !domain.IsKind(err, domain.KindInvalid) {
+		t.Errorf("negative offset: %v", err)
+	}
+	if _, err := s.Get(t.Context(), url, 0, -2); !domain.IsKind(err, domain.KindInvalid) {
+		t.Errorf("length -2: %v", err)
+	}
+	if got := storetest.MustGet(t, s, url, 100, -1); len(got) != 0 {
+		t.Errorf("offset at end read %d bytes", len(got))
+	}
+}
+
+func TestFilePerm(t *testing.T) {
+	s := newStore(t, Options{FilePerm: 0o640})
+	id := storetest.NewID()
+	storetest.MustPut(t, s, id, []byte("x"))
+	info, err := os.Stat(filepath.Join(s.Datadir(), id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %o, want 640", info.Mode().Perm())
+	}
+	if _, err := New(Options{Datadir: t.TempDir(), FilePerm: 0o040}); err == nil {
+		t.Fatal("New accepted a mode the owner cannot read")
+	}
+	if _, err := New(Options{}); err == nil {
+		t.Fatal("New accepted an empty datadir")
+	}
+}
+
+func TestRemoveTemp(t *testing.T) {
+	s := newStore(t, Options{})
+	if removed, err := s.RemoveTemp(0); err != nil || len(removed) != 0 {
+		t.Fatalf("missing datadir: %v, %v", removed, err)
+	}
+	id := storetest.NewID()
+	storetest.MustPut(t, s, id, []byte("kept"))
+	stale := filepath.Join(s.Datadir(), tempPrefix+id+"-AAAAAAAA")
+	fresh := filepath.Join(s.Datadir(), tempPrefix+id+"-BBBBBBBB")
+	other := filepath.Join(s.Datadir(), ".other")
+	for _, p := range []string{stale, fresh, other} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := s.RemoveTemp(time.Hour)
+	if err != nil || !slices.Equal(removed, []string{stale}) {
+		t.Fatalf("RemoveTemp(1h) = %v, %v; want [%s]", removed, err, stale)
+	}
+	removed, err = s.RemoveTemp(0)
+	if err != nil || !slices.Equal(removed, []string{fresh}) {
+		t.Fatalf("RemoveTemp(0) = %v, %v; want [%s]", removed, err, fresh)
+	}
+	names := files(t, s)
+	slices.Sort(names)
+	if want := []string{".other", id}; !slices.Equal(names, want) {
+		t.Fatalf("datadir holds %v, want %v", names, want)
+	}
+}
+
+// TestReadOnlyDatadir checks refused writes are Unavailable and leave
+// nothing. Root ignores directory permissions, so it cannot check this.
+func TestReadOnlyDatadir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("permissions do not bind root")
+	}
+	s := newStore(t, Options{Datadir: t.TempDir()})
+	if err := os.Chmod(s.Datadir(), 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(s.Datadir(), 0o755)
+	_, err := s.Put(t.Context(), storetest.NewID(), bytes.NewReader([]byte("x")), 1)
+	if !domain.IsKind(err, domain.KindUnavailable) {
+		t.Fatalf("Put into a read-only datadir: %v, want Unavailable", err)
+	}
+}
+
+// TestWriteErrorKinds checks the mapping of the errors a disk gives,
+// which a test cannot provoke cheaply.
+func TestWriteErrorKinds(t *testing.T) {
+	for errno, kind := range map[error]domain.Kind{
+		syscall.ENOSPC: domain.KindTooLarge,
+		syscall.EDQUOT: domain.KindTooLarge,
+		syscall.EFBIG:  domain.KindTooLarge,
+		syscall.EACCES: domain.KindUnavailable,
+		syscall.EROFS:  domain.KindUnavailable,
+		syscall.EIO:    domain.KindInternal,
+	} {
+		err := writeError(&os.PathError{Op: "write", Path: "/x", Err: errno})
+		if !domain.IsKind(err, kind) {
+			t.Errorf("%v: kind %d, want %d", errno, domain.ErrorKind(err), kind)
+		}
+	}
+}
+
+// TestPreallocateFull checks a size hint larger than the disk fails the
+// upload before any data is read.
+func TestPreallocateFull(t *testing.T) {
+	s := newStore(t, Options{})
+	src := &countingReader{}
+	_, err := s.Put(t.Context(), storetest.NewID(), src, 1<<62)
+	if !domain.IsKind(err, domain.KindTooLarge) {
+		t.Skipf("the filesystem did not refuse a %d-byte preallocation: %v", int64(1<<62), err)
+	}
+	if src.n != 0 {
+		t.Fatalf("read %d bytes before refusing", src.n)
+	}
+	if names := files(t, s); len(names) != 0 {
+		t.Fatalf("datadir holds %v", names)
+	}
+}
+
+type countingReader struct{ n int }
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	r.n += len(p)
+	return len(p), nil
+}

@@ -1,0 +1,175 @@
+package filesystem
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/go-glance/glance/domain"
+)
+
+// Put writes data to a temporary file in the datadir, syncs it and only
+// then gives it its final name, so <datadir>/<id> is never a partial
+// image, even after a crash. On any error the temporary file is removed.
+//
+// Errors: Invalid for an id that is not a plain file name; Conflict if
+// the file for id exists; TooLarge when the disk or a quota is full
+// (before reading anything if size shows the data cannot fit);
+// Unavailable when writing is denied or the filesystem is read-only;
+// ctx.Err() once ctx ends; data's own error as it is.
+func (s *Store) Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error) {
+	if err := checkName(id); err != nil {
+		return domain.StoredData{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return domain.StoredData{}, err
+	}
+	final := filepath.Join(s.dir, id)
+	if err := s.checkFree(final); err != nil {
+		return domain.StoredData{}, err
+	}
+	f, err := s.createTemp(id)
+	if err != nil {
+		return domain.StoredData{}, writeError(err)
+	}
+	tmp := f.Name()
+	// After a successful link this drops the temporary name; after a
+	// failure, the partial data.
+	defer os.Remove(tmp)
+	n, err := s.write(ctx, f, data, size)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = writeError(cerr)
+	}
+	if err != nil {
+		return domain.StoredData{}, err
+	}
+	if err := s.commit(tmp, final, id); err != nil {
+		return domain.StoredData{}, err
+	}
+	return domain.StoredData{URL: s.url(id), Size: n, Metadata: s.metadata()}, nil
+}
+
+// checkFree refuses an id whose file exists, before reading any data.
+func (s *Store) checkFree(final string) error {
+	_, err := os.Lstat(final)
+	switch {
+	case err == nil:
+		return conflict(filepath.Base(final))
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	}
+	return writeError(err)
+}
+
+// conflict is worded as Glance's API words it, without the file path.
+func conflict(id string) error {
+	return domain.Errorf(domain.KindConflict, "Unable to upload duplicate image data for image %s: Image %s already exists", id, id)
+}
+
+// write copies data into f and syncs it. io.Copy lets a source that is
+// an io.WriterTo (the domain's digester) hand over its buffers directly.
+func (s *Store) write(ctx context.Context, f *os.File, data io.Reader, size int64) (int64, error) {
+	if err := preallocate(f, size); err != nil {
+		return 0, writeError(err)
+	}
+	w := &fileWriter{ctx: ctx, f: f}
+	n, err := io.Copy(w, data)
+	if w.err != nil {
+		return n, w.err
+	}
+	if err != nil {
+		return n, err // the source's error, for the caller to judge
+	}
+	if s.perm != 0 {
+		if err := f.Chmod(s.perm); err != nil {
+			return n, writeError(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return n, writeError(err)
+	}
+	return n, nil
+}
+
+// writebackChunk is how much data may pile up dirty in the page cache
+// before the store starts writing it back.
+const writebackChunk = 8 << 20
+
+// fileWriter writes to f until ctx ends, starting writeback as it goes,
+// and remembers its own errors so that write can tell them from the
+// source's.
+type fileWriter struct {
+	ctx     context.Context
+	f       *os.File
+	err     error
+	written int64 // bytes written to f
+	flushed int64 // bytes whose writeback was started
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		w.err = err
+		return 0, err
+	}
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if err != nil {
+		w.err = writeError(err)
+		return n, w.err
+	}
+	if w.written-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.written-w.flushed)
+		w.flushed = w.written
+	}
+	return n, nil
+}
+
+// commit gives the synced temporary file its final name without ever
+// replacing an existing file: a hard link fails if the name is taken,
+// which a rename would not. Filesystems without hard links fall back to
+// a checked rename. The directory is synced so the name survives a crash.
+func (s *Store) commit(tmp, final, id string) error {
+	err := os.Link(tmp, final)
+	if errors.Is(err, fs.ErrExist) {
+		return conflict(id)
+	}
+	if err != nil && !noHardLinks(err) {
+		return writeError(err)
+	}
+	if err != nil {
+		if err := s.checkFree(final); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return writeError(err)
+		}
+	}
+	if err := syncDir(s.dir); err != nil {
+		os.Remove(final)
+		return writeError(err)
+	}
+	return nil
+}
+
+func noHardLinks(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.EMLINK)
+}
+
+// syncDir makes a new name in dir durable. Filesystems that cannot sync
+// a directory (some network and FUSE ones) say EINVAL; they get no more
+// than Glance, which never syncs at all.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.EOPNOTSUPP) {
+		return err
+	}
+	return nil
+}

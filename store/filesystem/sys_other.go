@@ -1,0 +1,11 @@
+//go:build !linux
+
+package filesystem
+
+import "os"
+
+// preallocate and startWriteback are only hints; without Linux's
+// fallocate and sync_file_range the store goes without them.
+func preallocate(*os.File, int64) error { return nil }
+
+func startWriteback(*os.File, int64, int64) {}

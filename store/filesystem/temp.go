@@ -1,0 +1,80 @@
+package filesystem
+
+import (
+	"crypto/rand"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// tempPrefix starts the names of files being uploaded. The leading dot
+// keeps them apart from image files: image ids never start with one, and
+// path refuses such names, so a temporary file is never served.
+const tempPrefix = ".upload-"
+
+// createTemp creates a new, empty temporary file for id in the datadir,
+// creating the datadir if it is missing. The mode is 0666 less the
+// umask, as Glance's files get.
+func (s *Store) createTemp(id string) (*os.File, error) {
+	for {
+		name := filepath.Join(s.dir, tempPrefix+id+"-"+rand.Text()[:8])
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(s.dir, 0o755); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+}
+
+// RemoveTemp removes temporary files that uploads left in the datadir
+// when the process died mid-upload, and returns their paths. Call it at
+// startup. Only files last written more than olderThan ago go: a running
+// upload keeps its file's modification time fresh, so when several
+// processes share the datadir (over NFS, say) pass an age well beyond
+// any stall of an upload, such as an hour; a process alone may pass 0.
+// A missing datadir has nothing to remove. It returns the first error
+// met, after trying every file.
+func (s *Store) RemoveTemp(olderThan time.Duration) ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cutoff := time.Now().Add(-olderThan)
+	var removed []string
+	var first error
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), tempPrefix) {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // its upload just finished or failed
+		}
+		if err == nil && info.ModTime().After(cutoff) {
+			continue
+		}
+		p := filepath.Join(s.dir, e.Name())
+		if err == nil {
+			err = os.Remove(p)
+		}
+		switch {
+		case err == nil:
+			removed = append(removed, p)
+		case !errors.Is(err, fs.ErrNotExist) && first == nil:
+			first = err
+		}
+	}
+	return removed, first
+}
