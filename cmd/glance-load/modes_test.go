@@ -352,6 +352,15 @@ func TestStartup(t *testing.T) {
 	}
 }
 
+func TestStartupRefusesABusyEndpoint(t *testing.T) {
+	srv := httptest.NewServer(newFakeGlance().handler())
+	defer srv.Close()
+	r := runTool(t, nil, "-mode", "startup", "-url", srv.URL, "-server-log", filepath.Join(t.TempDir(), "log"), "--", "true")
+	if r.code != 1 || len(r.results) != 0 {
+		t.Errorf("exit %d, %d rows; want 1 and none", r.code, len(r.results))
+	}
+}
+
 func TestStartupFailsWhenServerExits(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "server.log")
 	r := runTool(t, nil, "-mode", "startup", "-url", "http://127.0.0.1:1", "-wait", "10s", "-server-log", log, "--", "false")

@@ -101,7 +101,7 @@ func readStat(pid int) (ppid int, ticks uint64, err error) {
 }
 
 // readProc reads one process's usage. PSS is left zero when smaps_rollup is
-// not readable (another user's process); RSS and cpu are required.
+// not readable (another user's process).
 func readProc(pid int) (procUsage, error) {
 	var u procUsage
 	dir := "/proc/" + strconv.Itoa(pid)
@@ -114,9 +114,7 @@ func readProc(pid int) (procUsage, error) {
 	if err != nil {
 		return u, err
 	}
-	if u.RSSKiB, err = parseKiBField(b, "VmRSS"); err != nil {
-		return u, fmt.Errorf("pid %d: %w (a zombie?)", pid, err)
-	}
+	u.RSSKiB, _ = parseKiBField(b, "VmRSS") // a zombie has none; its cpu time still counts
 	if b, err := os.ReadFile(dir + "/smaps_rollup"); err == nil {
 		u.PSSKiB, _ = parseKiBField(b, "Pss")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,9 +22,13 @@ type session struct {
 
 	mu  sync.Mutex
 	ids []string // images created, deleted at the end unless -keep
+
+	logMu sync.Mutex // workers log concurrently
 }
 
 func (s *session) logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	fmt.Fprintf(s.log, "glance-load: "+format+"\n", args...)
 }
 
@@ -35,10 +40,7 @@ func (s *session) noteErrors(phase string, t *tally) {
 	if t.err == 0 {
 		return
 	}
-	s.logf("%s: %d failed requests, e.g.:", phase, t.err)
-	for _, e := range t.errs {
-		fmt.Fprintf(s.log, "    %s\n", e)
-	}
+	s.logf("%s: %d failed requests, e.g.:\n    %s", phase, t.err, strings.Join(t.errs, "\n    "))
 }
 
 // phase measures one timed phase: it follows the server process (with
@@ -130,10 +132,7 @@ func (s *session) cleanup(ctx context.Context) {
 		left, errs = s.deleteImages(ctx, left, 1)
 	}
 	if len(left) > 0 {
-		s.logf("cleanup: %d of %d images could not be deleted, e.g.:", len(left), len(ids))
-		for _, e := range errs {
-			fmt.Fprintf(s.log, "    %s\n", e)
-		}
+		s.logf("cleanup: %d of %d images could not be deleted, e.g.:\n    %s", len(left), len(ids), strings.Join(errs, "\n    "))
 	}
 }
 

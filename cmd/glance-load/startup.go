@@ -13,13 +13,25 @@ import (
 
 // startup starts the command, times it to its first HTTP answer on GET /,
 // lets it settle, samples its memory as idle memory, and stops it.
-func (s *session) startup(ctx context.Context) error {
+func (s *session) startup(ctx context.Context) (err error) {
 	cfg := s.cfg
+	if s.answers(ctx) {
+		return fmt.Errorf("something already answers on %s/: stop it first", s.api.base)
+	}
 	logFile, err := s.serverLog()
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer func() {
+		logFile.Close()
+		switch {
+		case cfg.serverLog != "":
+		case err != nil:
+			s.logf("server output kept in %s", logFile.Name())
+		default:
+			os.Remove(logFile.Name())
+		}
+	}()
 	cmd := exec.Command(cfg.command[0], cfg.command[1:]...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // to stop its workers too
@@ -41,9 +53,6 @@ func (s *session) startup(ctx context.Context) error {
 
 	up, err := s.waitForAnswer(ctx, start, p)
 	if err != nil {
-		if cfg.serverLog == "" {
-			s.logf("server output kept in %s", logFile.Name())
-		}
 		return err
 	}
 	r := Result{Mode: "startup", Phase: "startup", OK: 1, WallS: up.Seconds(), P50ms: ms(up)}
@@ -67,9 +76,6 @@ func (s *session) startup(ctx context.Context) error {
 	if err := p.stop(); err != nil {
 		s.logf("stopping server: %v", err)
 	}
-	if cfg.serverLog == "" {
-		os.Remove(logFile.Name())
-	}
 	return nil
 }
 
@@ -84,19 +90,25 @@ func (s *session) serverLog() (*os.File, error) {
 
 const pollEvery = 10 * time.Millisecond
 
+// answers reports whether any HTTP server answers GET / on the endpoint.
+func (s *session) answers(ctx context.Context) bool {
+	client := &http.Client{Transport: s.api.tr, Timeout: 2 * time.Second}
+	resp, err := client.Do(s.api.newRequest(ctx, http.MethodGet, "/", "", nil))
+	if err != nil {
+		return false
+	}
+	drain(resp.Body)
+	resp.Body.Close()
+	return true
+}
+
 // waitForAnswer polls GET / until any HTTP answer and returns the time
 // since start.
 func (s *session) waitForAnswer(ctx context.Context, start time.Time, p *child) (time.Duration, error) {
-	client := &http.Client{Transport: s.api.tr, Timeout: 2 * time.Second}
 	deadline := start.Add(s.cfg.wait)
 	for {
-		req := s.api.newRequest(ctx, http.MethodGet, "/", "", nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			up := time.Since(start)
-			drain(resp.Body)
-			resp.Body.Close()
-			return up, nil
+		if s.answers(ctx) {
+			return time.Since(start), nil
 		}
 		select {
 		case <-p.exited:
