@@ -48,8 +48,12 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		return err
 	}
 	defer db.Close()
-	if err := db.Sync(ctx); err != nil && isSQLite(cfg.Database.Connection) {
-		return fmt.Errorf("creating the SQLite schema: %w", err)
+	// Only the embedded SQLite database is created on the fly; a shared
+	// database's schema belongs to glance-manage, as in Glance.
+	if isSQLite(cfg.Database.Connection) {
+		if err := db.Sync(ctx); err != nil {
+			return fmt.Errorf("creating the SQLite schema: %w", err)
+		}
 	} else if _, err := db.Version(ctx); err != nil {
 		return fmt.Errorf("database not ready (run glance-manage db sync): %w", err)
 	}

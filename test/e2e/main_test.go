@@ -1,0 +1,15 @@
+// Package e2e drives our server with the real OpenStack clients (the
+// openstack CLI, the glance CLI and openstacksdk) exactly as users run
+// them, and checks what a user would notice. Each test starts its own
+// server on a free loopback port with a SQLite database and a
+// filesystem store in a temporary directory. Tests skip, saying why,
+// when a client is not installed; test/setup.sh installs them.
+package e2e
+
+import (
+	"testing"
+
+	"github.com/go-glance/glance/test/internal/glancetest"
+)
+
+func TestMain(m *testing.M) { glancetest.Main(m) }

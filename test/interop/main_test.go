@@ -1,0 +1,21 @@
+// Package interop proves that our server and Debian's real Glance
+// (glance-api 25.1, Zed) can share one MariaDB database and one image
+// directory: a schema created by either glance-manage is served by
+// both, and images created, changed or deleted through one server are
+// seen the same way through the other.
+//
+// The tests need glance-api, glance-manage and python3-pymysql, and a
+// MariaDB server that lets root in without a password on 127.0.0.1:3306
+// (or, failing that, over /run/mysqld/mysqld.sock); they skip, saying
+// why, when something is missing. test/setup.sh provides all of it.
+// Each test works in its own uniquely named database and drops it at
+// the end.
+package interop
+
+import (
+	"testing"
+
+	"github.com/go-glance/glance/test/internal/glancetest"
+)
+
+func TestMain(m *testing.M) { glancetest.Main(m) }
