@@ -1,6 +1,7 @@
 package dal
 
 import (
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -121,4 +122,17 @@ func (c children) deleteLocations(ids []int64) error {
 	at := c.d.at(c.now)
 	return c.tx.Exec(`UPDATE image_locations SET status = 'deleted', deleted = 1, deleted_at = ?, updated_at = ?
 		WHERE image_id = ? AND id IN ? AND +deleted = 0`, at, at, c.id, ids).Error
+}
+
+// placeholders returns n comma-separated groups of group.
+func placeholders(n int, group string) string {
+	var b strings.Builder
+	b.Grow(n * (len(group) + 2))
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(group)
+	}
+	return b.String()
 }

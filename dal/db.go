@@ -122,14 +122,11 @@ const maxDeadlockRetries = 5
 // On MySQL a deadlock victim reruns from the start, so fn must not keep
 // state between runs.
 func (db *DB) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	if db.writeSlot != nil {
-		select {
-		case db.writeSlot <- struct{}{}:
-			defer func() { <-db.writeSlot }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	release, err := db.acquireWrite(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	for attempt := 0; ; attempt++ {
 		err := db.prepared.WithContext(ctx).Transaction(fn)
 		if err == nil || !isDeadlock(err) || attempt == maxDeadlockRetries {
@@ -140,6 +137,20 @@ func (db *DB) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// acquireWrite waits for the write slot, where there is one, and returns
+// the function that frees it.
+func (db *DB) acquireWrite(ctx context.Context) (release func(), err error) {
+	if db.writeSlot == nil {
+		return func() {}, nil
+	}
+	select {
+	case db.writeSlot <- struct{}{}:
+		return func() { <-db.writeSlot }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 

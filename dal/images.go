@@ -2,7 +2,6 @@ package dal
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -25,8 +24,9 @@ type imageRepo struct {
 
 // Images returns the image repository of db. Every method returns
 // domain errors: NotFound and Conflict as domain.ImageRepo documents
-// them, and Internal (with the database error as its logged cause) for
-// anything unexpected.
+// them, Invalid from List for a filter or sort key it cannot apply, and
+// Internal (with the database error as its logged cause) for anything
+// unexpected. List treats a negative Limit as no limit.
 func Images(db *DB) domain.ImageRepo {
 	return &imageRepo{db: db}
 }
@@ -86,11 +86,11 @@ func (r *imageRepo) get(q *gorm.DB, id string, v domain.Viewer, lock bool) (*dom
 		return nil, notFound(id)
 	}
 	cond, args := visibleTo(v, "")
-	query := "SELECT " + imageColumns + " FROM images WHERE images.id = ? AND +images.deleted = 0 AND " + cond
+	query := "SELECT " + r.db.dialect.imageColumns() + " FROM images WHERE images.id = ? AND +images.deleted = 0 AND " + cond
 	if lock {
 		query += r.db.dialect.forUpdate()
 	}
-	images, err := queryImages(q, query, append([]any{id}, args...)...)
+	images, err := queryImages(q, r.db.dialect, query, append([]any{id}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,17 +142,4 @@ func (r *imageRepo) casFailure(tx *gorm.DB, id string, expected, to domain.Statu
 		return notFound(id)
 	}
 	return domain.Errorf(domain.KindConflict, "Image status transition from %s to %s is not allowed", expected, to)
-}
-
-// placeholders returns n comma-separated groups of group.
-func placeholders(n int, group string) string {
-	var b strings.Builder
-	b.Grow(n * (len(group) + 2))
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(group)
-	}
-	return b.String()
 }

@@ -14,7 +14,7 @@ func (r *imageRepo) List(ctx context.Context, q domain.ImageQuery) ([]*domain.Im
 	if err != nil || q.Limit == 0 {
 		return nil, err
 	}
-	images, err := queryImages(r.db.read(ctx), query, args...)
+	images, err := queryImages(r.db.read(ctx), r.db.dialect, query, args...)
 	return images, internal(err, "Failed to list images")
 }
 
@@ -62,7 +62,7 @@ func listQuery(d dialect, q domain.ImageQuery) (string, []any, error) {
 	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	b.WriteString(imageColumns)
+	b.WriteString(d.imageColumns())
 	b.WriteString(" FROM images WHERE ")
 	b.WriteString(strings.Join(w.conds, " AND "))
 	b.WriteString(" ORDER BY ")

@@ -133,14 +133,11 @@ func (db *DB) create(ctx context.Context) error {
 		}
 		return nil
 	}
-	if db.writeSlot != nil {
-		select {
-		case db.writeSlot <- struct{}{}:
-			defer func() { <-db.writeSlot }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	release, err := db.acquireWrite(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	g := db.gorm.WithContext(ctx)
 	if db.dialect == sqlite {
 		return g.Transaction(run)

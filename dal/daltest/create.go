@@ -1,6 +1,8 @@
 package daltest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +41,26 @@ func testCreate(t *testing.T, s *suite) {
 		if got.Locations[0].Store() != "file" {
 			t.Errorf("store %q, want file", got.Locations[0].Store())
 		}
+	})
+
+	t.Run("any text round-trips in tags and properties", func(t *testing.T) {
+		odd := []string{`"quoted"`, `back\slash`, "tab\tnew\nline\x01", `["looks","like",null]`, `{"json": 1}`,
+			"null", "ünïcødé ☃ €", "<&>", "", strings.Repeat("long ", 2000)}
+		img := s.image("odd", func(i *domain.Image) {
+			for n, v := range odd {
+				i.Properties = append(i.Properties, domain.Property{Name: fmt.Sprintf("%s-%d", v[:min(len(v), 20)], n), Value: v})
+				if v != "" && len(v) < 255 {
+					i.Tags = append(i.Tags, v)
+				}
+			}
+		})
+		s.create(t, img)
+		sameImage(t, img, s.get(t, img.ID))
+		listed := s.list(t, domain.ImageQuery{Viewer: admin, Filter: domain.ImageFilter{Tags: []string{`"quoted"`}}})
+		if len(listed) != 1 {
+			t.Fatalf("listed %d images by an odd tag", len(listed))
+		}
+		sameImage(t, img, listed[0])
 	})
 
 	t.Run("unset attributes stay null", func(t *testing.T) {
