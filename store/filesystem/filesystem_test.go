@@ -302,3 +302,34 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	r.n += len(p)
 	return len(p), nil
 }
+
+// TestRacingPuts checks that of several Puts of one id exactly one wins
+// and the others get Conflict, whoever checks first.
+func TestRacingPuts(t *testing.T) {
+	s := newStore(t, Options{})
+	id := storetest.NewID()
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := s.Put(t.Context(), id, bytes.NewReader(storetest.Data(1<<20+i)), -1)
+			errs <- err
+		}()
+	}
+	won := 0
+	for range n {
+		err := <-errs
+		switch {
+		case err == nil:
+			won++
+		case !domain.IsKind(err, domain.KindConflict):
+			t.Errorf("losing Put: %v, want Conflict", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d Puts succeeded, want 1", won)
+	}
+	if names := files(t, s); !slices.Equal(names, []string{id}) {
+		t.Fatalf("datadir holds %v, want only %s", names, id)
+	}
+}
