@@ -26,11 +26,21 @@ const mysqlImageColumns = `images.id, images.name, images.size, images.status, i
 // sqliteImageColumns reads the timestamps as the text they are: the
 // driver would otherwise try several layouts on every DATETIME value
 // before the one SQLAlchemy writes.
+//
+// The last three columns carry the image's tags, properties and active
+// locations as JSON arrays (see children_sqlite.go), so that one query
+// and one row per image load everything.
 const sqliteImageColumns = `images.id, images.name, images.size, images.status,
 	CAST(images.created_at AS TEXT), CAST(images.updated_at AS TEXT), images.disk_format,
 	images.container_format, images.checksum, images.owner, images.min_disk, images.min_ram,
 	images.protected, images.virtual_size, images.visibility, images.os_hidden,
-	images.os_hash_algo, images.os_hash_value`
+	images.os_hash_algo, images.os_hash_value,
+	(SELECT json_group_array(value) FROM image_tags INDEXED BY ix_image_tags_image_id
+		WHERE image_id = images.id AND +deleted = 0),
+	(SELECT json_group_array(json_array(name, value)) FROM image_properties INDEXED BY ix_image_properties_image_id
+		WHERE image_id = images.id AND +deleted = 0),
+	(SELECT json_group_array(json_array(CAST(id AS TEXT), value, meta_data)) FROM image_locations
+		INDEXED BY ix_image_locations_image_id WHERE image_id = images.id AND +deleted = 0 AND status = 'active')`
 
 // maxIDsPerQuery keeps IN lists well below every dialect's parameter
 // limit (SQLite's is 32766).
@@ -44,9 +54,17 @@ func queryImages(q *gorm.DB, d dialect, query string, args ...any) ([]*domain.Im
 		return nil, err
 	}
 	defer rows.Close()
-	var images []*domain.Image
+	var (
+		images   []*domain.Image
+		children sqliteChildren
+	)
 	for rows.Next() {
-		img, err := scanImage(rows)
+		var img *domain.Image
+		if d == sqlite {
+			img, err = children.scan(rows)
+		} else {
+			img, err = scanImage(rows)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -56,39 +74,52 @@ func queryImages(q *gorm.DB, d dialect, query string, args ...any) ([]*domain.Im
 		return nil, err
 	}
 	rows.Close()
+	if d == sqlite {
+		return images, nil
+	}
 	if err := loadChildren(q, d, images); err != nil {
 		return nil, err
 	}
 	return images, nil
 }
 
-func scanImage(rows *sql.Rows) (*domain.Image, error) {
-	// One allocation holds the image and every nullable value it points
-	// to: a page has a thousand images.
-	var r struct {
-		img                                    domain.Image
-		name, disk, container, checksum, owner sql.NullString
-		algo, hash                             sql.NullString
-		size, virtual                          sql.NullInt64
-	}
-	var (
-		created, updated   timestamp
-		status, visibility string
-	)
+// imageRow is one allocation holding an image and every nullable value
+// it points to: a page has a thousand images.
+type imageRow struct {
+	img                                    domain.Image
+	name, disk, container, checksum, owner sql.NullString
+	algo, hash                             sql.NullString
+	size, virtual                          sql.NullInt64
+	created, updated                       timestamp
+	status, visibility                     string
+}
+
+// dest lists where the imageColumns go, in order.
+func (r *imageRow) dest() []any {
 	img := &r.img
-	err := rows.Scan(&img.ID, &r.name, &r.size, &status, &created, &updated, &r.disk, &r.container,
-		&r.checksum, &r.owner, &img.MinDisk, &img.MinRAM, &img.Protected, &r.virtual, &visibility,
-		&img.Hidden, &r.algo, &r.hash)
-	if err != nil {
-		return nil, fmt.Errorf("scan image: %w", err)
-	}
-	img.Status, img.Visibility = domain.Status(status), domain.Visibility(visibility)
-	img.CreatedAt, img.UpdatedAt = created.Time, updated.Time
+	return []any{&img.ID, &r.name, &r.size, &r.status, &r.created, &r.updated, &r.disk, &r.container,
+		&r.checksum, &r.owner, &img.MinDisk, &img.MinRAM, &img.Protected, &r.virtual, &r.visibility,
+		&img.Hidden, &r.algo, &r.hash}
+}
+
+// image fills the image from the scanned values and returns it.
+func (r *imageRow) image() *domain.Image {
+	img := &r.img
+	img.Status, img.Visibility = domain.Status(r.status), domain.Visibility(r.visibility)
+	img.CreatedAt, img.UpdatedAt = r.created.Time, r.updated.Time
 	img.Name, img.DiskFormat, img.ContainerFormat = nullString(&r.name), nullString(&r.disk), nullString(&r.container)
 	img.Checksum, img.Owner = nullString(&r.checksum), nullString(&r.owner)
 	img.HashAlgo, img.HashValue = nullString(&r.algo), nullString(&r.hash)
 	img.Size, img.VirtualSize = nullInt(&r.size), nullInt(&r.virtual)
-	return img, nil
+	return img
+}
+
+func scanImage(rows *sql.Rows) (*domain.Image, error) {
+	r := &imageRow{}
+	if err := rows.Scan(r.dest()...); err != nil {
+		return nil, fmt.Errorf("scan image: %w", err)
+	}
+	return r.image(), nil
 }
 
 func nullString(s *sql.NullString) *string {
@@ -113,9 +144,6 @@ func loadChildren(q *gorm.DB, d dialect, images []*domain.Image) error {
 		return loadLocations(q, d, ids, byID)
 	}
 	loaders := []childLoader{loadTags, loadProperties, locations}
-	if d == sqlite {
-		loaders = []childLoader{loadTagsSQLite, loadPropertiesSQLite, locations}
-	}
 	for start := 0; start < len(images); start += maxIDsPerQuery {
 		chunk := images[start:min(start+maxIDsPerQuery, len(images))]
 		byID := make(map[string]*domain.Image, len(chunk))

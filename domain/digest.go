@@ -49,7 +49,7 @@ const (
 	// blockSize (4 MiB) whatever the image size. Beyond one block being
 	// filled and one in each stage, the spare blocks absorb a stage's
 	// stalls, such as the store's write blocking on writeback.
-	blocksInFlight = 8
+	blocksInFlight = 16
 	// blockUsers counts who must release a block: md5, hash, consumer.
 	blockUsers = 3
 	// maxEmptyReads stops a source that keeps returning (0, nil).
