@@ -1,0 +1,75 @@
+// Package layout checks the project's import rules: dependencies point
+// inward to domain, and only cmd wires the layers together.
+package layout
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/go-glance/glance"
+
+// allowed lists, per package (and its subpackages), which project
+// packages its non-test code may import. cmd and test may import
+// anything; a package missing here fails the test, so a new one must
+// state its place.
+var allowed = map[string][]string{
+	"domain":   nil,
+	"schemas":  nil,
+	"configs":  nil,
+	"gateway":  {"domain", "schemas"},
+	"policy":   {"domain"},
+	"notifier": {"domain"},
+	"dal":      {"domain", "dal"},
+	"store":    {"domain", "store"},
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+}
+
+func TestImportsPointInward(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	checked := 0
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		top, _, _ := strings.Cut(rel, "/")
+		if top == "cmd" || top == "test" {
+			continue
+		}
+		rules, ok := allowed[top]
+		if !ok {
+			t.Errorf("package %s is not in the layout: give it a place in allowed", p.ImportPath)
+			continue
+		}
+		checked++
+		for _, imp := range p.Imports {
+			dep, ok := strings.CutPrefix(imp, module+"/")
+			if !ok {
+				continue
+			}
+			depTop, _, _ := strings.Cut(dep, "/")
+			if !slices.Contains(rules, depTop) {
+				t.Errorf("%s imports %s: %s may import only %v of the project", rel, dep, top, rules)
+			}
+		}
+	}
+	if checked < len(allowed) {
+		t.Errorf("checked %d packages, expected at least %d: is go list seeing the module?", checked, len(allowed))
+	}
+}
