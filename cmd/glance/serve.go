@@ -54,11 +54,27 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		if err := db.Sync(ctx); err != nil {
 			return fmt.Errorf("creating the SQLite schema: %w", err)
 		}
+		// This process owns the embedded database, so an image still
+		// saving was cut off by a crash: let its owner upload again.
+		ids, err := domain.RecoverUploads(ctx, dal.Images(db), time.Now().UTC())
+		if err != nil {
+			return fmt.Errorf("recovering interrupted uploads: %w", err)
+		}
+		for _, id := range ids {
+			logger.Warn("Image " + id + " was left saving by an interrupted upload; it is queued again")
+		}
 	} else if _, err := db.Version(ctx); err != nil {
 		return fmt.Errorf("database not ready (run glance-manage db sync): %w", err)
 	}
 
-	stores, infos, err := newStores(ctx, cfg, logger)
+	// Another server sharing the database and the datadir may be writing
+	// an upload now, so only old partial files are surely abandoned; the
+	// owner of an embedded database has no such peer.
+	staleAfter := time.Hour
+	if isSQLite(cfg.Database.Connection) {
+		staleAfter = 0
+	}
+	stores, infos, err := newStores(ctx, cfg, logger, staleAfter)
 	if err != nil {
 		return err
 	}

@@ -15,13 +15,14 @@ import (
 
 // newStores builds the backends from [glance_store] (single store) or
 // enabled_backends (multi-store), and what /v2/info/stores shows of them.
-func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger) (domain.Stores, []gateway.StoreInfo, error) {
+// Partial uploads older than staleAfter are removed from the datadirs.
+func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, staleAfter time.Duration) (domain.Stores, []gateway.StoreInfo, error) {
 	if !cfg.MultiStore() {
 		fs, err := filesystem.New(filesystem.Options{Datadir: cfg.Store.FilesystemStoreDatadir})
 		if err != nil {
 			return nil, nil, err
 		}
-		cleanup(ctx, fs, logger)
+		cleanup(ctx, fs, logger, staleAfter)
 		reg, err := store.NewRegistry([]store.Backend{{ID: "file", Driver: fs}}, "file", false)
 		return reg, nil, err
 	}
@@ -36,7 +37,7 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger) (d
 		if err != nil {
 			return nil, nil, err
 		}
-		cleanup(ctx, fs, logger)
+		cleanup(ctx, fs, logger, staleAfter)
 		backends = append(backends, store.Backend{ID: b.Name, Driver: fs})
 		infos = append(infos, gateway.StoreInfo{
 			ID: b.Name, Type: "file", Description: b.Options["store_description"],
@@ -53,8 +54,8 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger) (d
 }
 
 // cleanup removes what a crashed upload left in a filesystem store.
-func cleanup(_ context.Context, fs *filesystem.Store, logger *slog.Logger) {
-	removed, err := fs.RemoveTemp(time.Hour)
+func cleanup(_ context.Context, fs *filesystem.Store, logger *slog.Logger, staleAfter time.Duration) {
+	removed, err := fs.RemoveTemp(staleAfter)
 	if err != nil {
 		logger.Warn("Could not clean the image store: " + err.Error())
 	} else if len(removed) > 0 {

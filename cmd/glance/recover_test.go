@@ -1,0 +1,69 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A server that died mid-upload leaves the image saving and a partial
+// file in the datadir. The next start of the server owning the embedded
+// database queues the image again and removes the partial file, so the
+// owner can simply upload again.
+func TestStartRecoversInterruptedUpload(t *testing.T) {
+	dir := t.TempDir()
+	datadir := filepath.Join(dir, "images")
+	conf := filepath.Join(dir, "glance-api.conf")
+	if err := os.WriteFile(conf, []byte("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n[database]\nconnection = sqlite:///"+
+		filepath.Join(dir, "glance.sqlite")+"\n[glance_store]\nfilesystem_store_datadir = "+datadir+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var id string
+	t.Run("before the crash", func(t *testing.T) {
+		base := MustRun(t, dir, "api", "--config-file", conf)
+		resp, body := request{method: "POST", path: "/v2/images", header: map[string]string{"Content-Type": "application/json"},
+			body: `{"name": "cut off", "disk_format": "raw", "container_format": "bare"}`}.do(t, base)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %s", resp.StatusCode, body)
+		}
+		var img map[string]any
+		json.Unmarshal(body, &img)
+		id, _ = img["id"].(string)
+	})
+
+	// What the crash leaves: the row saving, a partial file.
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "glance.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE images SET status = 'saving' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	partial := filepath.Join(datadir, ".upload-"+id+"-1234")
+	if err := os.MkdirAll(datadir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(partial, []byte("half an image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	base := MustRun(t, dir, "api", "--config-file", conf)
+	resp, body := request{method: "GET", path: "/v2/images/" + id}.do(t, base)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status": "queued"`) {
+		t.Fatalf("after restart: %d %s", resp.StatusCode, body)
+	}
+	if _, err := os.Stat(partial); !os.IsNotExist(err) {
+		t.Errorf("partial upload file still there: %v", err)
+	}
+	resp, body = request{method: "PUT", path: "/v2/images/" + id + "/file",
+		header: map[string]string{"Content-Type": "application/octet-stream"}, body: "the whole image"}.do(t, base)
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("upload after recovery: %d %s", resp.StatusCode, body)
+	}
+}
