@@ -96,9 +96,21 @@ func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.Imag
 	if err != nil {
 		return nil, err
 	}
+	// A page of a thousand images has a handful of distinct targets
+	// (owner, visibility, membership): decide each once. The key must
+	// hold every target field a rule can read.
+	type key struct{ project, visibility, member string }
+	allowed := map[key]bool{}
 	kept := page.Images[:0]
 	for _, img := range page.Images {
-		if s.p.Enforce(ctx, "get_image", imageTarget(ctx, img)) == nil {
+		t := imageTarget(ctx, img)
+		k := key{t["project_id"], t["visibility"], t["member_id"]}
+		ok, seen := allowed[k]
+		if !seen {
+			ok = s.p.Enforce(ctx, "get_image", t) == nil
+			allowed[k] = ok
+		}
+		if ok {
 			kept = append(kept, img)
 		}
 	}

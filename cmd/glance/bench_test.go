@@ -103,3 +103,29 @@ func BenchmarkGetImage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkList1000 is one full page of the largest size the API
+// serves, images with a few properties and tags each.
+func BenchmarkList1000(b *testing.B) {
+	base := MustStartServer(b, "")
+	for i := range 1000 {
+		resp, body := request{method: "POST", path: "/v2/images",
+			header: map[string]string{"Content-Type": "application/json"},
+			body: `{"name":"image-` + strings.Repeat("x", i%7) + `","disk_format":"qcow2","container_format":"bare",` +
+				`"tags":["bench","group"],"os_distro":"ubuntu","os_version":"24.04","hw_disk_bus":"virtio"}`}.do(b, base)
+		if resp.StatusCode != http.StatusCreated {
+			b.Fatalf("create: %d %s", resp.StatusCode, body)
+		}
+	}
+	for b.Loop() {
+		resp, err := http.Get(base + "/v2/images?limit=1000")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || n < 1000*500 {
+			b.Fatalf("list: %d, %d bytes", resp.StatusCode, n)
+		}
+	}
+}
