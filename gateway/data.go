@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -77,72 +79,93 @@ func (s *Server) downloadImage(c echo.Context) error {
 }
 
 // requestedRange parses a single byte range from Range, or from the
-// legacy Content-Range request header Glance also honours. Several ranges
-// are a 400; an unparseable one a 416.
+// legacy Content-Range request header Glance also honours. A header that
+// is present counts even when empty; repeats are joined with commas as a
+// WSGI server joins them. Several ranges are a 400; an unparseable one a
+// 416.
 func requestedRange(h http.Header) (*domain.ByteRange, error) {
-	if v := h.Get("Range"); v != "" {
-		return parseRange(v)
+	if vs := h.Values("Range"); len(vs) > 0 {
+		return parseRange(strings.Join(vs, ","))
 	}
-	if v := h.Get("Content-Range"); v != "" {
-		return parseContentRange(v)
+	if vs := h.Values("Content-Range"); len(vs) > 0 {
+		return parseContentRange(strings.Join(vs, ","))
 	}
 	return nil, nil
 }
 
+// rangeSpec is WebOb's Range grammar. It matches a prefix: WebOb ignores
+// whatever follows the range.
+var rangeSpec = regexp.MustCompile(`^[bB][yY][tT][eE][sS] *= *([0-9]*) *- *([0-9]*)`)
+
+// parseRange reads Range as WebOb's Range.parse does. "bytes=-0" is
+// WebOb's start 0: the whole image.
 func parseRange(v string) (*domain.ByteRange, error) {
-	unit, spec, ok := strings.Cut(strings.TrimSpace(v), "=")
-	if !ok || strings.TrimSpace(unit) != "bytes" {
-		return nil, rangeError()
+	if strings.Contains(v, ",") {
+		return nil, newHTTPError(http.StatusBadRequest, "Requests with multiple ranges are not supported in Glance. You may make multiple single-range requests instead.")
 	}
-	if strings.Contains(spec, ",") {
-		return nil, newHTTPError(http.StatusBadRequest, "Multiple ranges are not supported.")
+	m := rangeSpec.FindStringSubmatch(v)
+	if m == nil || m[1] == "" && m[2] == "" {
+		return nil, rangeError("Range")
 	}
-	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
-	if !ok {
-		return nil, rangeError()
-	}
-	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
+	first, last := m[1], m[2]
 	if first == "" {
-		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, rangeError()
+		if n := digits(last); n > 0 {
+			return &domain.ByteRange{Suffix: n}, nil
 		}
-		return &domain.ByteRange{Suffix: n}, nil
+		return &domain.ByteRange{First: 0, Last: -1}, nil
 	}
-	f, err := strconv.ParseInt(first, 10, 64)
-	if err != nil || f < 0 {
-		return nil, rangeError()
-	}
-	br := &domain.ByteRange{First: f, Last: -1}
+	br := &domain.ByteRange{First: digits(first), Last: -1}
 	if last != "" {
-		l, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || l < f {
-			return nil, rangeError()
+		if cmpDigits(first, last) > 0 {
+			return nil, rangeError("Range")
 		}
-		br.Last = l
+		br.Last = digits(last)
 	}
 	return br, nil
 }
 
-// parseContentRange reads "bytes first-last/total" sent as a request.
+// contentRangeSpec is WebOb's ContentRange grammar, also a prefix match.
+var contentRangeSpec = regexp.MustCompile(`^bytes (?:([0-9]+)-([0-9]+)|\*)/(?:([0-9]+)|\*)`)
+
+// parseContentRange reads "bytes first-last/total" sent as a request, as
+// WebOb's ContentRange.parse does: first <= last, and last < total when
+// total is given. "bytes */..." parses there but Glance cannot serve it.
 func parseContentRange(v string) (*domain.ByteRange, error) {
-	unit, spec, ok := strings.Cut(strings.TrimSpace(v), " ")
-	if !ok || unit != "bytes" {
-		return nil, rangeError()
+	m := contentRangeSpec.FindStringSubmatch(v)
+	if m == nil || m[1] == "" {
+		return nil, rangeError("Content-Range")
 	}
-	span, _, _ := strings.Cut(spec, "/")
-	first, last, ok := strings.Cut(span, "-")
-	if !ok {
-		return nil, rangeError()
+	first, last, total := m[1], m[2], m[3]
+	if cmpDigits(first, last) > 0 || total != "" && cmpDigits(last, total) >= 0 {
+		return nil, rangeError("Content-Range")
 	}
-	f, err1 := strconv.ParseInt(first, 10, 64)
-	l, err2 := strconv.ParseInt(last, 10, 64)
-	if err1 != nil || err2 != nil || f < 0 || l < f {
-		return nil, rangeError()
-	}
-	return &domain.ByteRange{First: f, Last: l}, nil
+	return &domain.ByteRange{First: digits(first), Last: digits(last)}, nil
 }
 
-func rangeError() error {
-	return &httpError{code: http.StatusRequestedRangeNotSatisfiable, explanation: explanations[416]}
+// digits is the value of a run of ASCII digits, saturated at MaxInt64:
+// Python's ints do not overflow, and no image is that large.
+func digits(s string) int64 {
+	var n int64
+	for i := 0; i < len(s); i++ {
+		d := int64(s[i] - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return math.MaxInt64
+		}
+		n = n*10 + d
+	}
+	return n
+}
+
+// cmpDigits compares two runs of ASCII digits by value, at any length.
+func cmpDigits(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// rangeError is Glance's 416 for a header that does not parse.
+func rangeError(header string) error {
+	return &httpError{code: http.StatusRequestedRangeNotSatisfiable, explanation: explanations[416], detail: "Invalid " + header + " header."}
 }

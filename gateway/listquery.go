@@ -1,11 +1,14 @@
 package gateway
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/schemas"
@@ -16,24 +19,54 @@ import (
 // pagination links repeat them as the client sent them.
 type param struct{ key, value string }
 
-// parseQuery splits a raw query string, keeping order and repeats.
+// parseQuery splits a raw query string as WebOb does, keeping order and
+// repeats: "&" and ";" both separate pairs, "+" is a space and a "%" not
+// followed by two hex digits is kept as it is. A query that does not
+// decode as UTF-8 is Glance's 400.
 func parseQuery(raw string) ([]param, error) {
 	var out []param
-	for raw != "" {
-		var kv string
-		kv, raw, _ = strings.Cut(raw, "&")
-		if kv == "" {
-			continue
-		}
+	for _, kv := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
 		k, v, _ := strings.Cut(kv, "=")
-		k, err1 := url.QueryUnescape(k)
-		v, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
-			return nil, newHTTPError(http.StatusBadRequest, "The query string could not be decoded.")
+		k, v = unquoteQuery(k), unquoteQuery(v)
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return nil, newHTTPError(http.StatusBadRequest, "Error decoding your request. Either the URL or the request body contained characters that could not be decoded by Glance")
 		}
 		out = append(out, param{k, v})
 	}
 	return out, nil
+}
+
+func unquoteQuery(s string) string {
+	if !strings.ContainsAny(s, "+%") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // Columns of images that list filters compare with equality.
@@ -53,8 +86,9 @@ func parseListRequest(params []param) (domain.ListRequest, error) {
 		k, v := p.key, p.value
 		switch {
 		case k == "limit":
+			// Python's int has no overflow: a huge limit is just capped.
 			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
 				return req, newHTTPError(http.StatusBadRequest, "limit param must be an integer")
 			}
 			if n < 0 {
@@ -162,7 +196,8 @@ func parseCondition(k, v string) (domain.Condition, error) {
 		switch domain.FilterOp(op) {
 		case domain.OpEq, domain.OpNeq, domain.OpGt, domain.OpGte, domain.OpLt, domain.OpLte:
 		default:
-			return domain.Condition{}, newHTTPError(http.StatusBadRequest, "Unable to filter by unknown operator '"+op+"'.")
+			// Glance's evaluate_filter_op words this one differently.
+			return domain.Condition{}, newHTTPError(http.StatusBadRequest, "Unable to filter on a unknown operator.")
 		}
 		return domain.Condition{Field: k, Op: domain.FilterOp(op), Values: []any{t}}, nil
 	case "name", "id", "status", "container_format", "disk_format":
@@ -209,63 +244,98 @@ func splitFilterOp(expr string) (string, string) {
 	return left, right
 }
 
-// parseISOTime accepts ISO 8601 date-times as oslo's parse_isotime does:
-// a date, optionally a time with optional fraction and zone; naive times
-// are UTC.
+// isoDateTime is pyiso8601's grammar, which oslo's parse_isotime uses:
+// year, then optionally month, day, time, fraction and zone, each in the
+// basic or extended form. Go's regexp picks the same submatches as
+// Python's backtracking would. Groups: 1 year, 2-3 month (dashed or not),
+// 4-5 day, 6 hour, 7 minute, 8 second, 9 fraction, 10 zone, 11 sign,
+// 12 zone hours, 13 zone minutes. The trailing "\n?" is Python's "$".
+var isoDateTime = regexp.MustCompile(`^([0-9]{4})` +
+	`(?:(?:-([0-9]{1,2})|([0-9]{2}))` +
+	`(?:(?:-([0-9]{1,2})|([0-9]{2}))` +
+	`(?:[ T]([0-9]{2})(?::?([0-9]{2}))?(?::?([0-9]{1,2})(?:[.,]([0-9]+))?)?` +
+	`(Z|([-+])([0-9]{2}):?([0-9]{2})?)?)?)?)?\n?$`)
+
+// parseISOTime parses s as oslo's parse_isotime does, then normalises it
+// to UTC; naive times are UTC and fractions keep whole microseconds.
 func parseISOTime(s string) (time.Time, error) {
-	layouts := []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05Z0700",
-		"2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02T15Z07:00", "2006-01-02", "2006-01-02 15:04:05",
-		"20060102T150405Z07:00", "20060102T150405", "20060102"}
-	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+	bad := func() (time.Time, error) {
+		return time.Time{}, domain.Errorf(domain.KindInvalid, "bad time %q", s)
+	}
+	m := isoDateTime.FindStringSubmatchIndex(s)
+	if m == nil {
+		return bad()
+	}
+	num := func(g, def int) int {
+		if m[2*g] < 0 {
+			return def
+		}
+		n, _ := strconv.Atoi(s[m[2*g]:m[2*g+1]])
+		return n
+	}
+	// pyiso8601 refuses YYYYMM, the undashed month at the very end.
+	if end := m[7]; end >= 0 && (end == len(s) || end == len(s)-1 && s[end] == '\n') {
+		return bad()
+	}
+	year, month, day := num(1, 0), num(2, num(3, 1)), num(4, num(5, 1))
+	hour, minute, second := num(6, 0), num(7, 0), num(8, 0)
+	micro := 0
+	if m[18] >= 0 {
+		frac := s[m[18]:m[19]] + "000000"
+		micro, _ = strconv.Atoi(frac[:6])
+	}
+	offset := 0
+	if m[22] >= 0 {
+		offset = num(12, 0)*60 + num(13, 0)
+		if s[m[22]] == '-' {
+			offset = -offset
 		}
 	}
-	return time.Time{}, domain.Errorf(domain.KindInvalid, "bad time %q", s)
+	// Python's datetime and timezone refuse what time.Date would
+	// normalise.
+	if year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+		hour > 23 || minute > 59 || second > 59 || offset <= -24*60 || offset >= 24*60 {
+		return bad()
+	}
+	zone := time.FixedZone("", offset*60)
+	return time.Date(year, time.Month(month), day, hour, minute, second, micro*1000, zone).UTC(), nil
 }
 
-// splitQuoted splits an in: list on commas; values holding commas are
-// double-quoted and a quote must sit right after a comma and before one.
+func daysIn(year, month int) int {
+	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// inValue is a token of Glance's split_filter_value_for_quotes: a
+// double-quoted run (backslash escapes kept as sent), else a run up to
+// the next comma, or a lone comma for an empty value.
+var inValue = regexp.MustCompile(`"([^"\\]*(?:\\.[^"\\]*)*)",?|([^,]+),?|,`)
+
+// splitQuoted splits an in: list as Glance does: values holding commas
+// are double-quoted, an opening quote must follow a comma and a closing
+// one precede a comma; a quote after a backslash is not a quote.
 func splitQuoted(v string) ([]string, error) {
 	bad := func(msg string) error {
 		return newHTTPError(http.StatusBadRequest, "Invalid filter value "+v+". "+msg)
 	}
-	var out []string
-	for i := 0; i <= len(v); {
-		if i < len(v) && v[i] == '"' {
-			var b strings.Builder
-			j := i + 1
-			for ; j < len(v) && v[j] != '"'; j++ {
-				if v[j] == '\\' && j+1 < len(v) {
-					j++
-				}
-				b.WriteByte(v[j])
-			}
-			if j >= len(v) {
-				return nil, bad("The quote is not closed.")
-			}
-			if j+1 < len(v) && v[j+1] != ',' {
-				return nil, bad("There is no comma after closing quotation mark.")
-			}
-			out = append(out, b.String())
-			i = j + 2
-			if j+1 == len(v) {
-				break
-			}
+	open := true
+	for i := 0; i < len(v); i++ {
+		if v[i] != '"' || i > 0 && v[i-1] == '\\' {
 			continue
 		}
-		end := strings.IndexByte(v[i:], ',')
-		var item string
-		if end < 0 {
-			item, end = v[i:], len(v)-i
-		} else {
-			item = v[i : i+end]
-		}
-		if strings.Contains(item, `"`) {
+		if open && i > 0 && v[i-1] != ',' {
 			return nil, bad("There is no comma before opening quotation mark.")
 		}
-		out = append(out, item)
-		i += end + 1
+		if !open && i+1 != len(v) && v[i+1] != ',' {
+			return nil, bad("There is no comma after closing quotation mark.")
+		}
+		open = !open
+	}
+	if !open {
+		return nil, bad("The quote is not closed.")
+	}
+	out := []string{}
+	for _, m := range inValue.FindAllStringSubmatch(v, -1) {
+		out = append(out, m[1]+m[2])
 	}
 	return out, nil
 }
@@ -339,11 +409,12 @@ func checkSortKey(k string) error {
 
 // pageLink renders /v2/images with the query as a Python dict of the
 // parameters would: one entry per key at its first position, last value.
+// Glance pops marker from the dict and sets it again, so it comes last.
 func pageLink(params []param, marker string) string {
 	var keys []string
 	values := map[string]string{}
 	for _, p := range params {
-		if p.key == "marker" && marker == "" {
+		if p.key == "marker" {
 			continue
 		}
 		if _, ok := values[p.key]; !ok {
@@ -352,9 +423,7 @@ func pageLink(params []param, marker string) string {
 		values[p.key] = p.value
 	}
 	if marker != "" {
-		if _, ok := values["marker"]; !ok {
-			keys = append(keys, "marker")
-		}
+		keys = append(keys, "marker")
 		values["marker"] = marker
 	}
 	if len(keys) == 0 {

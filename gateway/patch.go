@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode"
 
 	"github.com/go-glance/glance/domain"
 	"github.com/labstack/echo/v4"
@@ -61,7 +62,9 @@ func parsePatch(v any, draft4 bool) ([]domain.Change, error) {
 			found := 0
 			for _, name := range []domain.ChangeOp{domain.OpAdd, domain.OpRemove, domain.OpReplace} {
 				if p, ok := op[string(name)]; ok {
-					found++
+					if found++; found > 1 {
+						return nil, newHTTPError(http.StatusBadRequest, `Operation objects must contain only one member named "add", "remove", or "replace".`)
+					}
 					ch.Op = name
 					path, _ = p.(string)
 					if _, isString := p.(string); !isString {
@@ -69,7 +72,7 @@ func parsePatch(v any, draft4 bool) ([]domain.Change, error) {
 					}
 				}
 			}
-			if found != 1 {
+			if found == 0 {
 				return nil, newHTTPError(http.StatusBadRequest, `Operation objects must contain exactly one member named "add", "remove", or "replace".`)
 			}
 			ch.StrictAdd = true
@@ -88,19 +91,19 @@ func parsePatch(v any, draft4 bool) ([]domain.Change, error) {
 			}
 			path = p
 		}
-		if ch.Op != domain.OpRemove {
-			value, ok := op["value"]
-			if !ok {
-				return nil, newHTTPError(http.StatusBadRequest, "Unable to find 'value' in JSON Schema change")
-			}
-			ch.Value = value
-		}
 		segs, err := decodePointer(path)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkDepth(path, segs, ch.Op); err != nil {
+		if err := checkDepth(segs, ch.Op); err != nil {
 			return nil, err
+		}
+		if ch.Op != domain.OpRemove {
+			value, ok := op["value"]
+			if !ok {
+				return nil, newHTTPError(http.StatusBadRequest, `Operation "`+string(ch.Op)+`" requires a member named "value".`)
+			}
+			ch.Value = value
 		}
 		ch.Path = segs
 		changes = append(changes, ch)
@@ -108,24 +111,32 @@ func parsePatch(v any, draft4 bool) ([]domain.Change, error) {
 	return changes, nil
 }
 
-// decodePointer splits a JSON pointer into unescaped, trimmed segments.
+// decodePointer splits a JSON pointer into unescaped, trimmed segments,
+// checking it in Glance's order and with its messages. Like Glance it
+// strips every leading "/" before splitting, so "//name" is "/name".
 func decodePointer(p string) ([]string, error) {
-	if !strings.HasPrefix(p, "/") {
-		return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` does not start with \"/\".")
+	bad := func(msg string) error {
+		return newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` "+msg)
 	}
-	if strings.Contains(p, "//") {
-		return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` contains adjacent \"/\".")
+	if !strings.HasPrefix(p, "/") {
+		return nil, bad(`does not start with "/".`)
+	}
+	if adjacentSlashes(p[1:]) {
+		return nil, bad(`contains adjacent "/".`)
 	}
 	if len(p) > 1 && strings.HasSuffix(p, "/") {
-		return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` end with \"/\".")
+		return nil, bad(`end with "/".`)
 	}
-	parts := strings.Split(p[1:], "/")
-	for i, part := range parts {
-		for j := 0; j < len(part); j++ {
-			if part[j] == '~' && (j+1 >= len(part) || (part[j+1] != '0' && part[j+1] != '1')) {
-				return nil, newHTTPError(http.StatusBadRequest, "Pointer `"+p+"` contains \"~\" not part of a recognized escape sequence.")
-			}
+	if strings.TrimSpace(p[1:]) == "/" {
+		return nil, bad("does not contains valid token.")
+	}
+	for j := 0; j < len(p); j++ {
+		if p[j] == '~' && (j+1 >= len(p) || (p[j+1] != '0' && p[j+1] != '1')) {
+			return nil, bad(`contains "~" not part of a recognized escape sequence.`)
 		}
+	}
+	parts := strings.Split(strings.TrimLeft(p, "/"), "/")
+	for i, part := range parts {
 		part = strings.ReplaceAll(part, "~1", "/")
 		part = strings.ReplaceAll(part, "~0", "~")
 		parts[i] = strings.TrimSpace(part)
@@ -133,14 +144,30 @@ func decodePointer(p string) ([]string, error) {
 	return parts, nil
 }
 
-// checkDepth allows two segments only for /locations/N with add/remove.
-func checkDepth(path string, segs []string, op domain.ChangeOp) error {
-	limit := 1
-	if segs[0] == "locations" && op != domain.OpReplace {
-		limit = 2
+// adjacentSlashes reports two "/" with only white space between them.
+func adjacentSlashes(s string) bool {
+	for {
+		i := strings.IndexByte(s, '/')
+		if i < 0 {
+			return false
+		}
+		s = s[i+1:]
+		rest := strings.TrimLeftFunc(s, unicode.IsSpace)
+		if strings.HasPrefix(rest, "/") {
+			return true
+		}
 	}
-	if len(segs) > limit || segs[0] == "" {
-		return newHTTPError(http.StatusBadRequest, "Invalid JSON pointer for this resource: '"+path+"'")
+}
+
+// checkDepth wants exactly two segments for add and remove on
+// /locations/N and one everywhere else, as Glance's _validate_path.
+func checkDepth(segs []string, op domain.ChangeOp) error {
+	want := 1
+	if segs[0] == "locations" && op != domain.OpReplace {
+		want = 2
+	}
+	if len(segs) != want || segs[0] == "" {
+		return newHTTPError(http.StatusBadRequest, "Invalid JSON pointer for this resource: '/"+strings.Join(segs, "/")+"'")
 	}
 	return nil
 }
