@@ -26,10 +26,9 @@ func CanMove(from, to Status) bool {
 // Leaving queued or uploading for saving, active or importing needs both
 // formats set. Returns Conflict for a move the machine does not allow and
 // Invalid when formats are missing. Going back to queued clears the sizes.
+// Staying put is a move the machine does not allow either, as in Glance:
+// an upload that finds the image already saving conflicts.
 func (img *Image) MoveTo(to Status) error {
-	if img.Status == to {
-		return nil
-	}
 	if !CanMove(img.Status, to) {
 		return Errorf(KindConflict, "Image status transition from %s to %s is not allowed", img.Status, to)
 	}

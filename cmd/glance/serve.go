@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -106,10 +107,15 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	}
 	images = policy.NewImages(images, enforcer)
 
+	maxRequestID := d.MaxRequestIDLength
+	if maxRequestID == 0 {
+		// Glance checks the length only when the limit is above 0.
+		maxRequestID = math.MaxInt
+	}
 	api := gateway.New(gateway.Config{
 		Auth:                  gatewayAuth(mode),
 		AllowAnonymous:        d.AllowAnonymousAccess,
-		MaxRequestIDLength:    d.MaxRequestIDLength,
+		MaxRequestIDLength:    maxRequestID,
 		PublicEndpoint:        d.PublicEndpoint,
 		ImportMethods:         d.EnabledImportMethods,
 		ShowDirectURL:         d.ShowImageDirectURL,

@@ -37,7 +37,15 @@ func (s *syncBuffer) String() string {
 // the config file. It returns the base URL.
 func MustStartServer(tb testing.TB, extra string) string {
 	tb.Helper()
-	dir := tb.TempDir()
+	base, _ := MustStartServerIn(tb, extra)
+	return base
+}
+
+// MustStartServerIn is MustStartServer that also returns the temp dir,
+// which holds the database (glance.sqlite) and the datadir (images).
+func MustStartServerIn(tb testing.TB, extra string) (base, dir string) {
+	tb.Helper()
+	dir = tb.TempDir()
 	conf := "[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n" + extra +
 		"\n[database]\nconnection = sqlite:///" + filepath.Join(dir, "glance.sqlite") +
 		"\n[glance_store]\nfilesystem_store_datadir = " + filepath.Join(dir, "images") + "\n"
@@ -45,7 +53,7 @@ func MustStartServer(tb testing.TB, extra string) string {
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	return MustRun(tb, dir, "api", "--config-file", path)
+	return MustRun(tb, dir, "api", "--config-file", path), dir
 }
 
 // MustRun runs the command with args until the test ends and returns the
