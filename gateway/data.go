@@ -41,15 +41,18 @@ func (s *Server) uploadImage(c echo.Context) error {
 
 func (s *Server) downloadImage(c echo.Context) error {
 	r := c.Request()
-	br, err := requestedRange(r.Header)
-	if err != nil {
-		return err
-	}
+	br, rangeErr := requestedRange(r.Header)
+	// Glance finds the image, checks access and status, and only then
+	// reads the header: an unknown image is 404 whatever the range.
 	d, err := s.images.Download(ctx(c), c.Param("id"), br)
 	if err != nil {
 		return err
 	}
 	resp := c.Response()
+	if rangeErr != nil && d.Body != nil {
+		d.Body.Close()
+		return rangeErr
+	}
 	if d.Body == nil {
 		resp.WriteHeader(http.StatusNoContent)
 		return nil

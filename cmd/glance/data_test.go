@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // datadirFiles lists the filesystem store's datadir under dir.
@@ -194,6 +196,12 @@ func TestUploadDownload(t *testing.T) {
 				t.Errorf("Content-Md5 %q", got)
 			}
 		})
+	}
+
+	// The image is looked up before the header is read, as in Glance.
+	for _, value := range []string{"bytes=abc", "bytes=0-1,5-6"} {
+		resp, body := a.do(t, "GET", "/v2/images/"+uuid.NewString()+"/file", map[string]string{"Range": value}, "")
+		mustStatus(t, "bad range on an unknown image", resp, body, http.StatusNotFound)
 	}
 }
 
