@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
@@ -329,6 +330,17 @@ func BenchmarkDigester(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {
 			md5.Sum(data)
+		}
+	})
+	// md5 and sha512 over the same bytes in two goroutines, with no
+	// reading or hand-off: the machine's limit for any upload pipeline.
+	b.Run("limit-two-goroutines", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			var wg sync.WaitGroup
+			wg.Go(func() { md5.Sum(data) })
+			wg.Go(func() { sha512.Sum512(data) })
+			wg.Wait()
 		}
 	})
 	b.Run("serial", func(b *testing.B) {
