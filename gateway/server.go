@@ -52,11 +52,10 @@ type StoreInfo struct {
 
 // Server serves the Image API v2.
 type Server struct {
-	cfg      Config
-	images   domain.ImageService
-	echo     *echo.Echo
-	versions []byte
-	log      *slog.Logger
+	cfg    Config
+	images domain.ImageService
+	echo   *echo.Echo
+	log    *slog.Logger
 }
 
 // New returns the API server over the given services.

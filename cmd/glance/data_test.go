@@ -231,6 +231,7 @@ func TestUploadErrors(t *testing.T) {
 		t.Errorf("409 body: %s", body)
 	}
 	resp, body = a.do(t, "GET", file, nil, "")
+	mustStatus(t, "download after the refused upload", resp, body, http.StatusOK)
 	if string(body) != "first" {
 		t.Errorf("a refused upload replaced the data: %q", body)
 	}

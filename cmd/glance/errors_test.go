@@ -153,6 +153,7 @@ func TestUnknownImage(t *testing.T) {
 		t.Errorf("404 body: %s", body)
 	}
 	resp, body = a.do(t, "DELETE", "/v2/images/not-a-uuid", nil, "")
+	mustStatus(t, "delete", resp, body, http.StatusNotFound)
 	if !strings.Contains(text(body), "Failed to find image not-a-uuid to delete") {
 		t.Errorf("delete 404 body: %s", body)
 	}

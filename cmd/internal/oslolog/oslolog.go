@@ -18,13 +18,12 @@ import (
 
 // Handler is a slog.Handler writing oslo-style lines.
 type Handler struct {
-	mu     *sync.Mutex
-	w      io.Writer
-	level  slog.Leveler
-	name   string
-	pid    string
-	attrs  []slog.Attr
-	caller bool
+	mu    *sync.Mutex
+	w     io.Writer
+	level slog.Leveler
+	name  string
+	pid   string
+	attrs []slog.Attr
 }
 
 // New returns a handler writing to w at level (debug when debug is set,
