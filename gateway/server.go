@@ -89,7 +89,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		he = newHTTPError(http.StatusNotImplemented, explanations[501])
 	}
 	if he.code >= 500 {
-		s.log.ErrorContext(c.Request().Context(), "Request failed: "+err.Error())
+		msg := err.Error()
+		if msg == "" {
+			msg = he.explanation
+		}
+		s.log.ErrorContext(c.Request().Context(), "Request failed: "+msg)
 	}
 	writeError(c, he)
 }
