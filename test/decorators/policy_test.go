@@ -1,45 +1,24 @@
-package policy_test
+package decorators
 
 import (
 	"bytes"
 	"context"
 	"io"
 	"testing"
-	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/go-glance/glance/dal"
-	"github.com/go-glance/glance/dal/daltest"
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/policy"
-	"github.com/go-glance/glance/store"
-	"github.com/go-glance/glance/store/filesystem"
 )
 
 // newImages is the service as glance-api wires it, minus HTTP: policy
-// over the image service over SQLite and a filesystem store.
+// over the image service.
 func newImages(t *testing.T) domain.ImageService {
 	t.Helper()
-	be := daltest.OpenSQLite(t)
-	fs, err := filesystem.New(filesystem.Options{Datadir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := store.NewRegistry([]store.Backend{{ID: "file", Driver: fs}}, "file", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := domain.NewImageService(dal.Images(be.DB), stores, domain.ImageConfig{
-		SizeCap: 1 << 30, HashAlgorithm: "sha512", LimitDefault: 25, LimitMax: 1000,
-		PropertyQuota: 128, TagQuota: 128, Now: time.Now, NewID: uuid.NewString,
-		Logf: func(context.Context, string, ...any) {},
-	})
 	enforcer, err := policy.NewEnforcer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return policy.NewImages(svc, enforcer)
+	return policy.NewImages(newService(t, 1<<30), enforcer)
 }
 
 func as(c *domain.Caller) context.Context {
@@ -54,8 +33,6 @@ var (
 	reader2   = as(&domain.Caller{UserID: "u4", ProjectID: "p2", Roles: []string{"reader"}})
 	noProject = as(&domain.Caller{UserID: "u5", Roles: []string{"member"}})
 )
-
-func str(s string) *string { return &s }
 
 func mustCreate(t *testing.T, svc domain.ImageService, ctx context.Context, req domain.NewImage) *domain.Image {
 	t.Helper()

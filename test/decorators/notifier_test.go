@@ -1,4 +1,4 @@
-package notifier_test
+package decorators
 
 import (
 	"bytes"
@@ -6,16 +6,11 @@ import (
 	"io"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/go-glance/glance/dal"
-	"github.com/go-glance/glance/dal/daltest"
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/notifier"
-	"github.com/go-glance/glance/store"
-	"github.com/go-glance/glance/store/filesystem"
 )
 
 // recorder is a sink that keeps what it hears, in order.
@@ -39,29 +34,13 @@ func (r *recorder) take() []domain.Notification {
 	return ns
 }
 
-func newImages(t *testing.T) (domain.ImageService, *recorder) {
+func newNotified(t *testing.T) (domain.ImageService, *recorder) {
 	t.Helper()
-	be := daltest.OpenSQLite(t)
-	fs, err := filesystem.New(filesystem.Options{Datadir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := store.NewRegistry([]store.Backend{{ID: "file", Driver: fs}}, "file", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := domain.NewImageService(dal.Images(be.DB), stores, domain.ImageConfig{
-		SizeCap: 1 << 20, HashAlgorithm: "sha512", LimitDefault: 25, LimitMax: 1000,
-		PropertyQuota: 128, TagQuota: 128, Now: time.Now, NewID: uuid.NewString,
-		Logf: func(context.Context, string, ...any) {},
-	})
 	rec := &recorder{}
-	return notifier.NewImages(svc, rec), rec
+	return notifier.NewImages(newService(t, 1<<20), rec), rec
 }
 
-var ctx = domain.WithCaller(context.Background(), &domain.Caller{UserID: "u1", ProjectID: "p1", Roles: []string{"member", "reader"}})
-
-func str(s string) *string { return &s }
+var memberCtx = domain.WithCaller(context.Background(), &domain.Caller{UserID: "u1", ProjectID: "p1", Roles: []string{"member", "reader"}})
 
 // events names the notifications and checks each payload with check.
 func events(t *testing.T, ns []domain.Notification, check func(event string, p map[string]any)) []string {
@@ -98,8 +77,8 @@ func equal(a, b []string) bool {
 // An image's life produces Glance's notifications, in order, each
 // payload showing the image as stored at that moment.
 func TestImageLifecycleNotifications(t *testing.T) {
-	svc, rec := newImages(t)
-	img, err := svc.Create(ctx, domain.NewImage{Name: str("cirros"), DiskFormat: str("raw"), ContainerFormat: str("bare"), Tags: []string{"base"}})
+	svc, rec := newNotified(t)
+	img, err := svc.Create(memberCtx, domain.NewImage{Name: str("cirros"), DiskFormat: str("raw"), ContainerFormat: str("bare"), Tags: []string{"base"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +91,7 @@ func TestImageLifecycleNotifications(t *testing.T) {
 		t.Errorf("create: %v", got)
 	}
 
-	if _, err := svc.Update(ctx, img.ID, []domain.Change{{Op: domain.OpReplace, Path: []string{"name"}, Value: "renamed"}}); err != nil {
+	if _, err := svc.Update(memberCtx, img.ID, []domain.Change{{Op: domain.OpReplace, Path: []string{"name"}, Value: "renamed"}}); err != nil {
 		t.Fatal(err)
 	}
 	got = events(t, rec.take(), func(e string, p map[string]any) {
@@ -125,7 +104,7 @@ func TestImageLifecycleNotifications(t *testing.T) {
 	}
 
 	data := []byte("0123456789")
-	if err := svc.Upload(ctx, img.ID, domain.Upload{Data: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+	if err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 		t.Fatal(err)
 	}
 	got = events(t, rec.take(), func(e string, p map[string]any) {
@@ -137,7 +116,7 @@ func TestImageLifecycleNotifications(t *testing.T) {
 		t.Errorf("upload: %v", got)
 	}
 
-	d, err := svc.Download(ctx, img.ID, nil)
+	d, err := svc.Download(memberCtx, img.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +134,7 @@ func TestImageLifecycleNotifications(t *testing.T) {
 		t.Errorf("download: %v", got)
 	}
 
-	if err := svc.Delete(ctx, img.ID); err != nil {
+	if err := svc.Delete(memberCtx, img.ID); err != nil {
 		t.Fatal(err)
 	}
 	got = events(t, rec.take(), func(e string, p map[string]any) {
@@ -171,24 +150,24 @@ func TestImageLifecycleNotifications(t *testing.T) {
 // Failed operations are not announced: listeners would act on events
 // that never happened.
 func TestFailuresAreSilent(t *testing.T) {
-	svc, rec := newImages(t)
-	img, err := svc.Create(ctx, domain.NewImage{Name: str("x"), DiskFormat: str("raw"), ContainerFormat: str("bare")})
+	svc, rec := newNotified(t)
+	img, err := svc.Create(memberCtx, domain.NewImage{Name: str("x"), DiskFormat: str("raw"), ContainerFormat: str("bare")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec.take()
 
-	if _, err := svc.Update(ctx, img.ID, []domain.Change{{Op: domain.OpReplace, Path: []string{"status"}, Value: "active"}}); err == nil {
+	if _, err := svc.Update(memberCtx, img.ID, []domain.Change{{Op: domain.OpReplace, Path: []string{"status"}, Value: "active"}}); err == nil {
 		t.Fatal("changing status succeeded")
 	}
-	if err := svc.RemoveTag(ctx, img.ID, "absent"); err == nil {
+	if err := svc.RemoveTag(memberCtx, img.ID, "absent"); err == nil {
 		t.Fatal("removing an absent tag succeeded")
 	}
-	if err := svc.Delete(ctx, uuid.NewString()); err == nil {
+	if err := svc.Delete(memberCtx, uuid.NewString()); err == nil {
 		t.Fatal("deleting an unknown image succeeded")
 	}
 	// Too large: the cap is 1 MiB.
-	if err := svc.Upload(ctx, img.ID, domain.Upload{Data: bytes.NewReader(make([]byte, 2<<20)), Size: -1}); !domain.IsKind(err, domain.KindTooLarge) {
+	if err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader(make([]byte, 2<<20)), Size: -1}); !domain.IsKind(err, domain.KindTooLarge) {
 		t.Fatalf("oversized upload: %v", err)
 	}
 	for _, n := range rec.take() {
