@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/go-glance/glance/test/require"
 )
 
 func TestParseStat(t *testing.T) {
@@ -101,7 +103,7 @@ func TestReadProcSelf(t *testing.T) {
 func TestProcessTree(t *testing.T) {
 	cmd := exec.Command("sleep", "30")
 	if err := cmd.Start(); err != nil {
-		t.Skip("cannot start sleep:", err)
+		require.Missing(t, "cannot start sleep: %v", err)
 	}
 	defer func() {
 		cmd.Process.Kill()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"syscall"
@@ -244,20 +245,89 @@ func TestRemoveTemp(t *testing.T) {
 	}
 }
 
+// readOnlyDatadirEnv names the datadir a re-executed test binary checks
+// as an unprivileged user.
+const readOnlyDatadirEnv = "GLANCE_TEST_READONLY_DATADIR"
+
+// nobody is the unprivileged uid and gid the check runs as under root.
+const nobody = 65534
+
 // TestReadOnlyDatadir checks refused writes are Unavailable and leave
-// nothing. Root ignores directory permissions, so it cannot check this.
+// nothing. Root ignores directory permissions, so under root (as in CI)
+// the test binary runs this test again as nobody.
 func TestReadOnlyDatadir(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("permissions do not bind root")
+	if dir := os.Getenv(readOnlyDatadirEnv); dir != "" {
+		checkReadOnly(t, dir)
+		return
 	}
-	s := newStore(t, Options{Datadir: t.TempDir()})
-	if err := os.Chmod(s.Datadir(), 0o555); err != nil {
+	if os.Geteuid() != 0 {
+		checkReadOnly(t, mustReadOnlyDir(t))
+		return
+	}
+	// The child needs a copy of the test binary, a working directory and
+	// a datadir it can reach: go test keeps its own under 0700 dirs.
+	shared, err := os.MkdirTemp("", "glance-readonly-")
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.Chmod(s.Datadir(), 0o755)
+	t.Cleanup(func() { os.RemoveAll(shared) })
+	if err := os.Chmod(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(shared, "filesystem.test")
+	mustCopyExecutable(t, os.Args[0], bin)
+	dir := filepath.Join(shared, "images")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run", "^TestReadOnlyDatadir$", "-test.v", "-test.count=1")
+	cmd.Dir = shared
+	cmd.Env = append(os.Environ(), readOnlyDatadirEnv+"="+dir, "TMPDIR="+shared, "HOME="+shared)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the check as uid %d failed: %v\n%s", nobody, err, out)
+	}
+	if !bytes.Contains(out, []byte("--- PASS: TestReadOnlyDatadir")) {
+		t.Fatalf("the check as uid %d did not run:\n%s", nobody, out)
+	}
+}
+
+// checkReadOnly puts into the read-only datadir dir.
+func checkReadOnly(t *testing.T, dir string) {
+	s := newStore(t, Options{Datadir: dir})
 	_, err := s.Put(t.Context(), storetest.NewID(), bytes.NewReader([]byte("x")), 1)
 	if !domain.IsKind(err, domain.KindUnavailable) {
-		t.Fatalf("Put into a read-only datadir: %v, want Unavailable", err)
+		t.Fatalf("Put into a read-only datadir as uid %d: %v, want Unavailable", os.Geteuid(), err)
+	}
+	if names := files(t, s); len(names) != 0 {
+		t.Fatalf("the refused Put left %v", names)
+	}
+}
+
+// mustReadOnlyDir returns a fresh datadir its owner may not write.
+func mustReadOnlyDir(t *testing.T) string {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	return dir
+}
+
+func mustCopyExecutable(t *testing.T, from, to string) {
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, raw, 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 

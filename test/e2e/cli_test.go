@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-glance/glance/test/internal/glancetest"
+	"github.com/go-glance/glance/test/require"
 )
 
 // commandTimeout bounds one client invocation.
@@ -39,12 +40,12 @@ func (r result) String() string {
 	return "exit " + strconv.Itoa(r.code) + "\nstdout:\n" + r.stdout + "\nstderr:\n" + r.stderr
 }
 
-// requireTool skips the test when prog is not installed.
+// requireTool skips (under CI, fails) the test when prog is not installed.
 func requireTool(tb testing.TB, prog, pkg string) string {
 	tb.Helper()
 	path, err := exec.LookPath(prog)
 	if err != nil {
-		tb.Skipf("%s is not installed (Debian package %s; test/setup.sh installs it)", prog, pkg)
+		require.Missing(tb, "%s is not installed (Debian package %s; test/setup.sh installs it)", prog, pkg)
 	}
 	return path
 }

@@ -3,7 +3,8 @@
 // them, and checks what a user would notice. Each test starts its own
 // server on a free loopback port with a SQLite database and a
 // filesystem store in a temporary directory. Tests skip, saying why,
-// when a client is not installed; test/setup.sh installs them.
+// when a client is not installed (under CI=true they fail instead);
+// test/setup.sh installs them.
 package e2e
 
 import (

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-glance/glance/test/internal/glancetest"
+	"github.com/go-glance/glance/test/require"
 )
 
 // systemPython is Debian's interpreter, the one python3-openstacksdk is
@@ -71,11 +72,11 @@ func deref[T any](p *T) T {
 func TestOpenStackSDK(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath(systemPython); err != nil {
-		t.Skipf("%s is not installed", systemPython)
+		require.Missing(t, "%s is not installed", systemPython)
 	}
 	probe := newCLI(t, systemPython)
 	if r := probe.run(t, "-c", "import openstack"); r.code != 0 {
-		t.Skipf("openstacksdk is not importable by %s (Debian package python3-openstacksdk; test/setup.sh installs it):\n%s", systemPython, r)
+		require.Missing(t, "openstacksdk is not importable by %s (Debian package python3-openstacksdk; test/setup.sh installs it):\n%s", systemPython, r)
 	}
 	// This one runs as packaging installs it: through a glance-api link.
 	srv := glancetest.MustStart(t, glancetest.Config{Dir: t.TempDir(), AsGlanceAPI: true})

@@ -7,7 +7,8 @@
 // The tests need glance-api, glance-manage and python3-pymysql, and a
 // MariaDB server that lets root in without a password on 127.0.0.1:3306
 // (or, failing that, over /run/mysqld/mysqld.sock); they skip, saying
-// why, when something is missing. test/setup.sh provides all of it.
+// why, when something is missing (under CI=true they fail instead).
+// test/setup.sh provides all of it.
 // Each test works in its own uniquely named database and drops it at
 // the end.
 package interop
