@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"net/http"
+	"slices"
 
-	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/schemas"
 	"github.com/labstack/echo/v4"
 )
@@ -25,6 +25,28 @@ func (s *Server) metadefSchema(c echo.Context) error {
 	return writeJSON(c, http.StatusOK, doc)
 }
 
+// servedImportMethods are the import methods this server has /stage and
+// /import routes for. None yet: the commit that serves a method adds it
+// here, and only then is it advertised.
+var servedImportMethods = []string{}
+
+// ImportMethods splits enabled_import_methods into the methods this
+// server serves, which are advertised, and those it does not serve.
+func ImportMethods(enabled []string) (served, unserved []string) {
+	served = []string{}
+	for _, m := range enabled {
+		if slices.Contains(servedImportMethods, m) {
+			served = append(served, m)
+		} else {
+			unserved = append(unserved, m)
+		}
+	}
+	return served, unserved
+}
+
+// infoImport lists the import methods served; with none the list is
+// empty and clients skip import, as with Glance's
+// enabled_import_methods = [].
 func (s *Server) infoImport(c echo.Context) error {
 	methods := make([]any, len(s.cfg.ImportMethods))
 	for i, m := range s.cfg.ImportMethods {
@@ -42,15 +64,18 @@ func (s *Server) infoStores(c echo.Context) error {
 }
 
 func (s *Server) infoStoresDetail(c echo.Context) error {
-	if caller := domain.CallerFrom(ctx(c)); !caller.Admin && !caller.HasRole("service") {
-		return domain.Errorf(domain.KindForbidden, "You are not authorized to complete stores_info_detail action.")
-	}
 	return s.storesInfo(c, true)
 }
 
 func (s *Server) storesInfo(c echo.Context, detail bool) error {
 	if !s.cfg.MultiStore {
 		return newHTTPError(http.StatusNotFound, "Multi backend is not supported at this site.")
+	}
+	// Glance checks the rule once it knows the site has stores to show.
+	if detail {
+		if err := s.cfg.Authorize(ctx(c), "stores_info_detail"); err != nil {
+			return err
+		}
 	}
 	list := []any{}
 	for _, st := range s.cfg.Stores {
@@ -69,7 +94,7 @@ func (s *Server) storesInfo(c echo.Context, detail bool) error {
 			if props == nil {
 				props = schemas.Object{}
 			}
-			o = append(o, schemas.Field{Key: "type", Value: st.Type}, schemas.Field{Key: "weight", Value: st.Weight},
+			o = append(o, schemas.Field{Key: "type", Value: st.Type},
 				schemas.Field{Key: "properties", Value: props})
 		}
 		list = append(list, o)

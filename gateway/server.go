@@ -23,10 +23,12 @@ const (
 // Config is what the gateway needs to know of the deployment.
 type Config struct {
 	// Auth is AuthNone or AuthTrusted.
-	Auth                  string
-	AllowAnonymous        bool
-	MaxRequestIDLength    int
-	PublicEndpoint        string
+	Auth               string
+	AllowAnonymous     bool
+	MaxRequestIDLength int
+	PublicEndpoint     string
+	// ImportMethods are enabled_import_methods; New keeps only those
+	// served (see ImportMethods).
 	ImportMethods         []string
 	ShowDirectURL         bool
 	ShowMultipleLocations bool
@@ -37,6 +39,9 @@ type Config struct {
 	Stores     []StoreInfo
 	Schemas    *schemas.Set
 	Logger     *slog.Logger
+	// Authorize checks a policy rule that has no target, such as
+	// stores_info_detail; nil refuses every caller.
+	Authorize func(ctx context.Context, rule string) error
 }
 
 // StoreInfo describes one backend for /v2/info/stores.
@@ -46,7 +51,6 @@ type StoreInfo struct {
 	Description string
 	Default     bool
 	ReadOnly    bool
-	Weight      int
 	Properties  schemas.Object
 }
 
@@ -65,6 +69,12 @@ func New(cfg Config, images domain.ImageService) *Server {
 	}
 	if cfg.MaxRequestIDLength <= 0 {
 		cfg.MaxRequestIDLength = 64
+	}
+	cfg.ImportMethods, _ = ImportMethods(cfg.ImportMethods)
+	if cfg.Authorize == nil {
+		cfg.Authorize = func(_ context.Context, rule string) error {
+			return domain.Errorf(domain.KindForbidden, "You are not authorized to complete %s action.", rule)
+		}
 	}
 	s := &Server{cfg: cfg, images: images, log: cfg.Logger}
 	e := echo.New()

@@ -53,6 +53,16 @@ func normalize(b []byte) string {
 	})
 }
 
+// withoutImport adapts a capture to what this server deliberately does
+// not offer yet. The captured Glance advertised the three import methods
+// it served; this server serves none, so it advertises none, as Glance
+// does with enabled_import_methods = []: an empty list in
+// /v2/info/import and no OpenStack-image-import-methods header.
+func withoutImport(g *golden) {
+	g.header.Del("Openstack-Image-Import-Methods")
+	g.body = bytes.Replace(g.body, []byte(`"value": ["glance-direct", "web-download", "copy-image"]`), []byte(`"value": []`), 1)
+}
+
 // compared are the response headers whose values must match Glance's.
 var compared = []string{"Content-Type", "Location", "Openstack-Image-Import-Methods", "Openstack-Image-Store-Ids",
 	"Content-Md5", "Content-Range", "Allow", "Accept-Patch"}
@@ -96,6 +106,7 @@ func TestGoldenExchanges(t *testing.T) {
 		{"21-schema-metadefs-tags", request{method: "GET", path: "/v2/schemas/metadefs/tags"}, ""},
 		{"22-info-import", request{method: "GET", path: "/v2/info/import"}, ""},
 		{"23-info-stores", request{method: "GET", path: "/v2/info/stores"}, ""},
+		{"24-info-stores-detail", request{method: "GET", path: "/v2/info/stores/detail"}, ""},
 		{"26-image-create", request{"POST", "/v2/images", json1, `{"name":"golden-1","disk_format":"raw","container_format":"bare","tags":["t1","t2"],"golden_prop":"v1","min_ram":0}`}, "img1"},
 		{"27-image-create-empty-body", request{"POST", "/v2/images", json1, `{}`}, "img2"},
 		{"28-image-show-queued", request{method: "GET", path: "/v2/images/{img1}"}, ""},
@@ -169,6 +180,7 @@ func TestGoldenExchanges(t *testing.T) {
 			continue
 		}
 		want := MustReadGolden(t, st.golden)
+		withoutImport(&want)
 		if resp.StatusCode != want.status {
 			t.Errorf("%s: status %d, Glance answered %d\n%s", st.golden, resp.StatusCode, want.status, body)
 			continue

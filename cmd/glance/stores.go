@@ -41,7 +41,7 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, st
 		backends = append(backends, store.Backend{ID: b.Name, Driver: fs})
 		infos = append(infos, gateway.StoreInfo{
 			ID: b.Name, Type: "file", Description: b.Options["store_description"],
-			Default: b.Name == cfg.Store.DefaultBackend, Weight: 0,
+			Default: b.Name == cfg.Store.DefaultBackend,
 			Properties: schemas.Object{
 				{Key: "data_dir", Value: b.DataDir},
 				{Key: "chunk_size", Value: b.ChunkSize},
