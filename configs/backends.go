@@ -28,7 +28,7 @@ func backendOptions(b *Backend) []option {
 	sec := normSection(b.Name)
 	return []option{
 		strOpt(sec, "filesystem_store_datadir", defaultDataDir, &b.DataDir).checked(checkNotEmpty),
-		intOpt(sec, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &b.ChunkSize),
+		intOpt(sec, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &b.ChunkSize).notYet(ownBuffers),
 	}
 }
 

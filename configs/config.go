@@ -20,6 +20,8 @@ type Config struct {
 	Policy       Policy        // [oslo_policy]
 	Middleware   Middleware    // [oslo_middleware]
 	Notification Notifications // [oslo_messaging_notifications]
+	// ImportFiltering is [import_filtering_opts], web-download's source rules.
+	ImportFiltering ImportFiltering
 	// Keystone holds [keystone_authtoken] as strings (last value of each
 	// option); keystonemiddleware has too many options to type them here.
 	Keystone map[string]string
@@ -32,6 +34,12 @@ type Config struct {
 	// Deprecated lists old option names that were used, with the name that
 	// replaces them; callers log them as warnings.
 	Deprecated []string
+	// NotActedOn says, one message per option, which options a file
+	// sets that the service reads but does not act on yet, and why;
+	// callers log them as warnings. Defaults nobody set are not listed.
+	NotActedOn []string
+
+	set map[key]bool // the options some file sets; see IsSet
 }
 
 // DefaultSection is the [DEFAULT] section.
@@ -155,4 +163,12 @@ type Notifications struct {
 	// see Config.NotificationTransportURL.
 	TransportURL string
 	Retry        int // -1 retries forever
+}
+
+// ImportFiltering is the [import_filtering_opts] section: which URLs
+// web-download may fetch. Ports are kept as written.
+type ImportFiltering struct {
+	AllowedSchemes, DisallowedSchemes []string
+	AllowedHosts, DisallowedHosts     []string
+	AllowedPorts, DisallowedPorts     []string
 }

@@ -20,6 +20,10 @@ const (
 // program name plus ".log".
 const defaultLogName = "glance-api.log"
 
+// IsSet reports whether a config file sets the option (under its name or
+// a deprecated one), rather than leaving it at its default.
+func (c *Config) IsSet(section, name string) bool { return c.set[key{section, name}] }
+
 // MultiStore reports whether enabled_backends configures named backends.
 func (c *Config) MultiStore() bool { return len(c.Backends) > 0 }
 

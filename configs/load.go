@@ -41,6 +41,8 @@ type loader struct {
 	defaults   map[key]string // table defaults, for references to unset options
 	errs       []error
 	deprecated []string
+	notActedOn []string
+	set        map[key]bool // the options some file sets
 }
 
 func build(srcs []*source) (*Config, error) {
@@ -59,6 +61,12 @@ func build(srcs []*source) (*Config, error) {
 	whole := append(slices.Clone(rawSections), c.loadBackends(l)...)
 	c.Unknown = unknown(srcs, c.options(), whole)
 	c.Deprecated = l.deprecated
+	c.NotActedOn = l.notActedOn
+	c.set = l.set
+	if c.Caching() {
+		c.NotActedOn = append(c.NotActedOn, "[paste_deploy] flavor "+c.Paste.Flavor+
+			" asks for the image cache, which is not served in this version")
+	}
 	for _, s := range srcs {
 		c.Sources = append(c.Sources, s.path)
 	}
@@ -86,8 +94,15 @@ func (l *loader) apply(o option) {
 		}
 		return
 	}
+	if l.set == nil {
+		l.set = map[key]bool{}
+	}
+	l.set[o.key] = true
 	if used != o.key {
 		l.deprecated = append(l.deprecated, used.String()+" is deprecated; use "+o.key.String())
+	}
+	if o.notActedOn != "" {
+		l.notActedOn = append(l.notActedOn, used.String()+" is set but not acted on in this version: "+o.notActedOn)
 	}
 	if err := o.set(l.expand(o.section, v)); err != nil {
 		err.File = file

@@ -197,3 +197,28 @@ func TestSyntaxErrorsNameTheFile(t *testing.T) {
 		})
 	}
 }
+
+// TestNotActedOn checks that an option read but not acted on yet is
+// listed when a file sets it, under its current or a deprecated name,
+// and not when it keeps its default nobody chose.
+func TestNotActedOn(t *testing.T) {
+	c := MustLoad(t, "[DEFAULT]\nuser_storage_quota = 1GB\nimage_tag_quota = 5\n"+
+		"[oslo_policy]\nenforce_scope = false\n[import_filtering_opts]\nallowed_hosts = example.com\n"+
+		"[paste_deploy]\nflavor = trusted-auth+caching\n")
+	want := []string{
+		"[DEFAULT] user_storage_quota is set but not acted on in this version: this quota is not enforced",
+		"[oslo_policy] enforce_scope is set but not acted on in this version: Glance's built-in default policy applies",
+		"[import_filtering_opts] allowed_hosts is set but not acted on in this version: image import is not served",
+		"[paste_deploy] flavor trusted-auth+caching asks for the image cache, which is not served in this version",
+	}
+	if !reflect.DeepEqual(c.NotActedOn, want) {
+		t.Errorf("NotActedOn = %q\nwant %q", c.NotActedOn, want)
+	}
+	if !c.IsSet("DEFAULT", "image_tag_quota") || c.IsSet("DEFAULT", "image_member_quota") {
+		t.Errorf("IsSet: image_tag_quota %v (set), image_member_quota %v (not set)",
+			c.IsSet("DEFAULT", "image_tag_quota"), c.IsSet("DEFAULT", "image_member_quota"))
+	}
+	if d := Default(); d.NotActedOn != nil {
+		t.Errorf("defaults warn: %q", d.NotActedOn)
+	}
+}

@@ -44,6 +44,10 @@ type option struct {
 	// deprecated are older names still read when the current one is unset
 	// in a file, as oslo.config's deprecated_opts.
 	deprecated []key
+	// notActedOn says why the service reads and checks the option but
+	// does not act on it yet; a file that sets it gets a warning at
+	// start. The commit that implements the option removes it.
+	notActedOn string
 	ptr        any // *string, *int, *int64, *bool, *[]string or *[]Pair
 }
 
@@ -90,6 +94,12 @@ func multiOpt(section, name string, p *[]string) option {
 // checked returns o with an extra validation for string options.
 func (o option) checked(check func(string) string) option {
 	o.check = check
+	return o
+}
+
+// notYet returns o marked as read but not acted on yet, for why.
+func (o option) notYet(why string) option {
+	o.notActedOn = why
 	return o
 }
 

@@ -18,6 +18,7 @@ const (
 	secMiddleware = "oslo_middleware"
 	secNotify     = "oslo_messaging_notifications"
 	secKeystone   = "keystone_authtoken"
+	secFiltering  = "import_filtering_opts"
 )
 
 // Choices Glance and its libraries accept.
@@ -34,6 +35,19 @@ var (
 	ruleFormats = []string{"roles", "policies"}
 )
 
+// Why options are read but not acted on yet (see option.notYet).
+const (
+	noImport        = "image import is not served"
+	noCache         = "the image cache is not served"
+	noQuota         = "this quota is not enforced"
+	noProtection    = "property protections are not enforced"
+	noPolicyFile    = "Glance's built-in default policy applies"
+	noMessaging     = "only the log notification driver is served"
+	ownBuffers      = "the filesystem store picks its own buffer sizes"
+	onlyFileStore   = "the filesystem store is the only single-store backend served"
+	noFormatInspect = "uploaded data is not inspected"
+)
+
 // options is the table of every typed option, bound to c's fields. The
 // defaults are Glance's (or its libraries') unless a comment says why not.
 func (c *Config) options() []option {
@@ -43,25 +57,25 @@ func (c *Config) options() []option {
 		// is the safe choice until an operator says otherwise.
 		strOpt(secDefault, "bind_host", "127.0.0.1", &d.BindHost).checked(checkHost),
 		intOpt(secDefault, "bind_port", "9292", 0, 65535, &d.BindPort),
-		intOpt(secDefault, "workers", "0", 0, noMax, &d.Workers),
+		intOpt(secDefault, "workers", "0", 0, noMax, &d.Workers).notYet("one process serves every request on all cores"),
 		boolOpt(secDefault, "debug", "false", &d.Debug),
 		strOpt(secDefault, "log_file", "", &d.LogFile).alias(secDefault, "logfile"),
 		strOpt(secDefault, "log_dir", "", &d.LogDir).alias(secDefault, "logdir"),
 		boolOpt(secDefault, "use_stderr", "false", &d.UseStderr),
 		strOpt(secDefault, "public_endpoint", "", &d.PublicEndpoint),
-		strOpt(secDefault, "worker_self_reference_url", "", &d.WorkerSelfReferenceURL),
+		strOpt(secDefault, "worker_self_reference_url", "", &d.WorkerSelfReferenceURL).notYet(noImport),
 		intOpt(secDefault, "max_request_id_length", "64", 0, noMax, &d.MaxRequestIDLength),
-		intOpt(secDefault, "max_header_line", "16384", 0, noMax, &d.MaxHeaderLine),
-		boolOpt(secDefault, "http_keepalive", "true", &d.HTTPKeepalive),
+		intOpt(secDefault, "max_header_line", "16384", 0, noMax, &d.MaxHeaderLine).notYet("header lines are not limited"),
+		boolOpt(secDefault, "http_keepalive", "true", &d.HTTPKeepalive).notYet("connections are always kept alive"),
 		intOpt(secDefault, "client_socket_timeout", "900", 0, noMax, &d.ClientSocketTimeout),
 
 		// Glance's bound is 2^63, one past what an int64 holds.
 		intOpt(secDefault, "image_size_cap", "1099511627776", 1, noMax, &d.ImageSizeCap),
-		sizeOpt(secDefault, "user_storage_quota", "0", &d.UserStorageQuota),
-		intOpt(secDefault, "image_member_quota", "128", noMin, noMax, &d.ImageMemberQuota),
+		sizeOpt(secDefault, "user_storage_quota", "0", &d.UserStorageQuota).notYet(noQuota),
+		intOpt(secDefault, "image_member_quota", "128", noMin, noMax, &d.ImageMemberQuota).notYet("image members are not served"),
 		intOpt(secDefault, "image_property_quota", "128", noMin, noMax, &d.ImagePropertyQuota),
 		intOpt(secDefault, "image_tag_quota", "128", noMin, noMax, &d.ImageTagQuota),
-		intOpt(secDefault, "image_location_quota", "10", noMin, noMax, &d.ImageLocationQuota),
+		intOpt(secDefault, "image_location_quota", "10", noMin, noMax, &d.ImageLocationQuota).notYet("image locations cannot be changed through the API"),
 		intOpt(secDefault, "api_limit_max", "1000", 1, noMax, &d.APILimitMax),
 		intOpt(secDefault, "limit_param_default", "25", 1, noMax, &d.LimitParamDefault),
 
@@ -70,33 +84,33 @@ func (c *Config) options() []option {
 		choiceOpt(secDefault, "hashing_algorithm", "sha512", hashAlgorithms, &d.HashingAlgorithm),
 		choiceListOpt(secDefault, "enabled_import_methods", "glance-direct,web-download,copy-image",
 			importMethods, &d.EnabledImportMethods),
-		strOpt(secDefault, "node_staging_uri", "file:///tmp/staging/", &d.NodeStagingURI).checked(checkFileURI),
+		strOpt(secDefault, "node_staging_uri", "file:///tmp/staging/", &d.NodeStagingURI).checked(checkFileURI).notYet(noImport),
 		dictOpt(secDefault, "enabled_backends", "", &d.EnabledBackends),
 		boolOpt(secDefault, "delayed_delete", "false", &d.DelayedDelete),
-		strOpt(secDefault, "image_cache_dir", "", &d.ImageCacheDir),
-		intOpt(secDefault, "image_cache_max_size", "10737418240", 0, noMax, &d.ImageCacheMaxSize),
+		strOpt(secDefault, "image_cache_dir", "", &d.ImageCacheDir).notYet(noCache),
+		intOpt(secDefault, "image_cache_max_size", "10737418240", 0, noMax, &d.ImageCacheMaxSize).notYet(noCache),
 		boolOpt(secDefault, "allow_anonymous_access", "false", &d.AllowAnonymousAccess),
-		strOpt(secDefault, "property_protection_file", "", &d.PropertyProtectionFile),
+		strOpt(secDefault, "property_protection_file", "", &d.PropertyProtectionFile).notYet(noProtection),
 		choiceOpt(secDefault, "property_protection_rule_format", "roles", ruleFormats,
-			&d.PropertyProtectionRuleFormat),
-		strOpt(secDefault, "transport_url", "", &d.TransportURL),
+			&d.PropertyProtectionRuleFormat).notYet(noProtection),
+		strOpt(secDefault, "transport_url", "", &d.TransportURL).notYet(noMessaging),
 
 		// Glance keeps its database elsewhere by default; an embedded
 		// SQLite file lets the server start with no database service.
 		strOpt(secDatabase, "connection", "sqlite:////var/lib/glance/glance.sqlite", &c.Database.Connection),
 
-		choiceOpt(secStore, "default_store", "file", defaultStores, &st.DefaultStore),
-		listOpt(secStore, "stores", "file,http", &st.Stores),
+		choiceOpt(secStore, "default_store", "file", defaultStores, &st.DefaultStore).notYet(onlyFileStore),
+		listOpt(secStore, "stores", "file,http", &st.Stores).notYet(onlyFileStore),
 		strOpt(secStore, "filesystem_store_datadir", defaultDataDir, &st.FilesystemStoreDatadir).checked(checkNotEmpty),
-		intOpt(secStore, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &st.FilesystemStoreChunkSize),
+		intOpt(secStore, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &st.FilesystemStoreChunkSize).notYet(ownBuffers),
 		strOpt(secStore, "default_backend", "", &st.DefaultBackend),
 
 		strOpt(secStaging, "filesystem_store_datadir", "/var/lib/glance/"+secStaging,
-			&c.StagingStore.DataDir).checked(checkNotEmpty),
-		intOpt(secStaging, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &c.StagingStore.ChunkSize),
+			&c.StagingStore.DataDir).checked(checkNotEmpty).notYet(noImport),
+		intOpt(secStaging, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &c.StagingStore.ChunkSize).notYet(noImport),
 		strOpt(secTasks, "filesystem_store_datadir", "/var/lib/glance/"+secTasks,
-			&c.TasksStore.DataDir).checked(checkNotEmpty),
-		intOpt(secTasks, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &c.TasksStore.ChunkSize),
+			&c.TasksStore.DataDir).checked(checkNotEmpty).notYet(noImport),
+		intOpt(secTasks, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &c.TasksStore.ChunkSize).notYet(noImport),
 
 		strOpt(secPaste, "flavor", "", &c.Paste.Flavor).checked(checkFlavor),
 
@@ -104,18 +118,27 @@ func (c *Config) options() []option {
 			&c.ImageFormat.DiskFormats).alias(secDefault, "disk_formats"),
 		listOpt(secFormat, "container_formats", "ami,ari,aki,bare,ovf,ova,docker,compressed",
 			&c.ImageFormat.ContainerFormats).alias(secDefault, "container_formats"),
-		boolOpt(secFormat, "require_image_format_match", "true", &c.ImageFormat.RequireImageFormatMatch),
+		boolOpt(secFormat, "require_image_format_match", "true", &c.ImageFormat.RequireImageFormatMatch).notYet(noFormatInspect),
 
-		strOpt(secPolicy, "policy_file", "policy.yaml", &c.Policy.PolicyFile),
-		boolOpt(secPolicy, "enforce_new_defaults", "true", &c.Policy.EnforceNewDefaults),
-		boolOpt(secPolicy, "enforce_scope", "true", &c.Policy.EnforceScope),
+		strOpt(secPolicy, "policy_file", "policy.yaml", &c.Policy.PolicyFile).notYet(noPolicyFile),
+		boolOpt(secPolicy, "enforce_new_defaults", "true", &c.Policy.EnforceNewDefaults).notYet(noPolicyFile),
+		boolOpt(secPolicy, "enforce_scope", "true", &c.Policy.EnforceScope).notYet(noPolicyFile),
 
-		boolOpt(secMiddleware, "enable_proxy_headers_parsing", "false", &c.Middleware.EnableProxyHeadersParsing),
+		boolOpt(secMiddleware, "enable_proxy_headers_parsing", "false",
+			&c.Middleware.EnableProxyHeadersParsing).notYet("X-Forwarded-* and Forwarded headers are ignored"),
 
 		multiOpt(secNotify, "driver", &c.Notification.Drivers),
-		listOpt(secNotify, "topics", "notifications", &c.Notification.Topics),
-		strOpt(secNotify, "transport_url", "", &c.Notification.TransportURL),
-		intOpt(secNotify, "retry", "-1", noMin, noMax, &c.Notification.Retry),
+		listOpt(secNotify, "topics", "notifications", &c.Notification.Topics).notYet(noMessaging),
+		strOpt(secNotify, "transport_url", "", &c.Notification.TransportURL).notYet(noMessaging),
+		intOpt(secNotify, "retry", "-1", noMin, noMax, &c.Notification.Retry).notYet(noMessaging),
+
+		// Rules for web-download sources.
+		listOpt(secFiltering, "allowed_schemes", "http,https", &c.ImportFiltering.AllowedSchemes).notYet(noImport),
+		listOpt(secFiltering, "disallowed_schemes", "", &c.ImportFiltering.DisallowedSchemes).notYet(noImport),
+		listOpt(secFiltering, "allowed_hosts", "", &c.ImportFiltering.AllowedHosts).notYet(noImport),
+		listOpt(secFiltering, "disallowed_hosts", "", &c.ImportFiltering.DisallowedHosts).notYet(noImport),
+		listOpt(secFiltering, "allowed_ports", "80,443", &c.ImportFiltering.AllowedPorts).notYet(noImport),
+		listOpt(secFiltering, "disallowed_ports", "", &c.ImportFiltering.DisallowedPorts).notYet(noImport),
 	}
 }
 

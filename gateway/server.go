@@ -32,7 +32,8 @@ type Config struct {
 	ImportMethods         []string
 	ShowDirectURL         bool
 	ShowMultipleLocations bool
-	// CacheEnabled advertises the cache API versions (image_cache_dir).
+	// CacheEnabled advertises the cache API versions (2.14, 2.16); set it
+	// only once the cache API is served.
 	CacheEnabled bool
 	// MultiStore is set when enabled_backends names the stores.
 	MultiStore bool

@@ -39,6 +39,12 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	for _, d := range cfg.Deprecated {
 		logger.Warn("Deprecated option: " + d)
 	}
+	for _, o := range cfg.NotActedOn {
+		logger.Warn(o)
+	}
+	if _, unserved := gateway.ImportMethods(cfg.Default.EnabledImportMethods); len(unserved) > 0 && cfg.IsSet("DEFAULT", "enabled_import_methods") {
+		logger.Warn("[DEFAULT] enabled_import_methods names " + strings.Join(unserved, ", ") + ", which this version does not serve; they are not advertised")
+	}
 	mode := cfg.AuthMode()
 	if mode == "keystone" {
 		return fmt.Errorf("[paste_deploy] flavor = %s: Keystone token validation is not available in this version; use no flavor (no auth) or trusted-auth", cfg.Paste.Flavor)
@@ -120,7 +126,6 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		ImportMethods:         d.EnabledImportMethods,
 		ShowDirectURL:         d.ShowImageDirectURL,
 		ShowMultipleLocations: d.ShowMultipleLocations,
-		CacheEnabled:          d.ImageCacheDir != "",
 		MultiStore:            cfg.MultiStore(),
 		Stores:                infos,
 		Schemas:               sch,
