@@ -23,12 +23,10 @@ const (
 // Config is what the gateway needs to know of the deployment.
 type Config struct {
 	// Auth is AuthNone or AuthTrusted.
-	Auth               string
-	AllowAnonymous     bool
-	MaxRequestIDLength int
-	PublicEndpoint     string
-	// ImportMethods are enabled_import_methods; New keeps only those
-	// served (see ImportMethods).
+	Auth                  string
+	AllowAnonymous        bool
+	MaxRequestIDLength    int
+	PublicEndpoint        string
 	ImportMethods         []string
 	ShowDirectURL         bool
 	ShowMultipleLocations bool
@@ -71,6 +69,7 @@ func New(cfg Config, images domain.ImageService) *Server {
 	if cfg.MaxRequestIDLength <= 0 {
 		cfg.MaxRequestIDLength = 64
 	}
+	// Advertise only the enabled import methods that are served.
 	cfg.ImportMethods, _ = ImportMethods(cfg.ImportMethods)
 	if cfg.Authorize == nil {
 		cfg.Authorize = func(_ context.Context, rule string) error {

@@ -35,17 +35,19 @@ m = r.rule == p.rule && allowed(p.check, r.caller, r.target)
 // defaults are Glance's secure-RBAC default rules for the image API,
 // expressed with the named checks of checks.go.
 var defaults = map[string]string{
-	"add_image":          "admin_or_project_member_create_image",
-	"delete_image":       "admin_or_project_member",
-	"get_image":          "admin_or_project_reader_get_image",
-	"get_images":         "admin_or_project_reader",
-	"modify_image":       "admin_or_project_member",
-	"publicize_image":    "admin",
-	"communitize_image":  "admin_or_project_member",
-	"download_image":     "admin_or_project_member_download_image",
-	"upload_image":       "admin_or_project_member",
-	"deactivate":         "admin_or_project_member",
-	"reactivate":         "admin_or_project_member",
+	"add_image":         "admin_or_project_member_create_image",
+	"delete_image":      "admin_or_project_member",
+	"get_image":         "admin_or_project_reader_get_image",
+	"get_images":        "admin_or_project_reader",
+	"modify_image":      "admin_or_project_member",
+	"publicize_image":   "admin",
+	"communitize_image": "admin_or_project_member",
+	"download_image":    "admin_or_project_member_download_image",
+	"upload_image":      "admin_or_project_member",
+	"deactivate":        "admin_or_project_member",
+	"reactivate":        "admin_or_project_member",
+
+	// Discovery (/v2/info).
 	"stores_info_detail": "role:admin",
 }
 
