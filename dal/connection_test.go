@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -21,7 +22,7 @@ func TestParseConnectionSQLite(t *testing.T) {
 		{"sqlite:////tmp/odd%23name.sqlite", "/tmp/odd#name.sqlite"},
 	}
 	for _, c := range cases {
-		tg, err := parseConnection(c.url)
+		tg, err := parseConnection(c.url, 30*time.Second)
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -37,11 +38,11 @@ func TestParseConnectionSQLite(t *testing.T) {
 }
 
 func TestParseConnectionMemory(t *testing.T) {
-	a, err := parseConnection("sqlite://")
+	a, err := parseConnection("sqlite://", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := parseConnection("sqlite://")
+	b, _ := parseConnection("sqlite://", time.Second)
 	if a.file != "" || !strings.Contains(a.dsn, "mode=memory") || !strings.Contains(a.dsn, "cache=shared") {
 		t.Fatalf("in-memory DSN %q", a.dsn)
 	}
@@ -64,7 +65,7 @@ func TestParseConnectionMySQL(t *testing.T) {
 		{"mariadb+pymysql://u:p@h/g", "u", "p", "tcp", "h:3306", "g", "utf8"},
 	}
 	for _, c := range cases {
-		tg, err := parseConnection(c.url)
+		tg, err := parseConnection(c.url, 30*time.Second)
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -85,7 +86,7 @@ func TestParseConnectionMySQL(t *testing.T) {
 
 func TestParseConnectionErrors(t *testing.T) {
 	for _, c := range []string{"", "postgresql://u:hunter2@h/g", "/var/lib/glance.sqlite", "mysql://u:hunter2@h/"} {
-		_, err := parseConnection(c)
+		_, err := parseConnection(c, time.Second)
 		if err == nil {
 			t.Fatalf("%q: no error", c)
 		}
@@ -141,5 +142,28 @@ func TestOpenMemory(t *testing.T) {
 	}
 	if _, err := b.Version(ctx); err == nil {
 		t.Fatal("the second in-memory database sees the first one's schema")
+	}
+}
+
+func TestParseConnectionWaits(t *testing.T) {
+	s, err := parseConnection("sqlite:////tmp/glance.sqlite", 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.dsn, "_busy_timeout=3000") {
+		t.Errorf("SQLite DSN %q: busy timeout is not the pool timeout", s.dsn)
+	}
+	m, err := parseConnection("mysql://u:p@h/g", 2500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(m.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Timeout != 2500*time.Millisecond || cfg.ReadTimeout != 6*time.Second || cfg.WriteTimeout != 6*time.Second ||
+		cfg.Params["innodb_lock_wait_timeout"] != "3" {
+		t.Errorf("MySQL timeouts: connect %v, read %v, write %v, lock wait %q", cfg.Timeout, cfg.ReadTimeout,
+			cfg.WriteTimeout, cfg.Params["innodb_lock_wait_timeout"])
 	}
 }

@@ -37,6 +37,10 @@ type Config struct {
 	Stores     []StoreInfo
 	Schemas    *schemas.Set
 	Logger     *slog.Logger
+	// Health, when set, fails /healthcheck with 503 while it returns an
+	// error; the error's client message is the reason shown. It runs on
+	// every health check, so it must be cheap.
+	Health func(context.Context) error
 }
 
 // StoreInfo describes one backend for /v2/info/stores.
@@ -93,7 +97,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if msg == "" {
 			msg = he.explanation
 		}
-		s.log.ErrorContext(c.Request().Context(), "Request failed: "+msg)
+		// A backend that is down or busy is an operator's fault to fix,
+		// reported once where it is found; each refused request is a
+		// warning, not another alert.
+		if he.code == http.StatusServiceUnavailable {
+			s.log.WarnContext(c.Request().Context(), "Request refused: "+msg)
+		} else {
+			s.log.ErrorContext(c.Request().Context(), "Request failed: "+msg)
+		}
 	}
 	writeError(c, he)
 }
