@@ -23,6 +23,8 @@ type target struct {
 	// where names the database in logs without its password: the
 	// SQLite file, or the MySQL server address and database.
 	where string
+	// createDSN opens the SQLite file creating it; dsn only opens it.
+	createDSN string
 	// mysql is the driver config behind dsn, for MySQL.
 	mysql *mysql.Config
 }
@@ -88,7 +90,13 @@ func sqliteTarget(rest string, wait time.Duration) (target, error) {
 	// a listing's children pages in memory between requests.
 	params.Set("_cache_size", "-16384")
 	// The path goes into an SQLite URI, so ?, # and % must be escaped.
-	return target{dialect: sqlite, file: path, where: path, dsn: "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + params.Encode()}, nil
+	uri := "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
+	create := uri + params.Encode()
+	// Pooled connections only open the file, never create it: one
+	// opened after the file was deleted must fail, not start an empty
+	// database beside the one the others still use.
+	params.Set("mode", "rw")
+	return target{dialect: sqlite, file: path, where: path, dsn: uri + params.Encode(), createDSN: create}, nil
 }
 
 // mysqlTarget handles mysql[+driver]://user:password@host:port/db?query,

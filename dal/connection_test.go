@@ -29,7 +29,7 @@ func TestParseConnectionSQLite(t *testing.T) {
 		if tg.dialect != sqlite || tg.file != c.file {
 			t.Errorf("%s: file %q, want %q", c.url, tg.file, c.file)
 		}
-		for _, want := range []string{"_txlock=immediate", "_journal_mode=WAL", "_foreign_keys=1", "_synchronous=NORMAL", "_busy_timeout=30000"} {
+		for _, want := range []string{"_txlock=immediate", "_journal_mode=WAL", "_foreign_keys=1", "_synchronous=NORMAL", "_busy_timeout=30000", "mode=rw"} {
 			if !strings.Contains(tg.dsn, want) {
 				t.Errorf("%s: DSN %q lacks %s", c.url, tg.dsn, want)
 			}

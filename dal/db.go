@@ -80,14 +80,22 @@ func OpenWith(ctx context.Context, connection string, o Options) (*DB, error) {
 		return nil, err
 	}
 	var dialector gorm.Dialector
+	var watch *fileWatch
 	switch t.dialect {
 	case sqlite:
-		if t.file != "" {
-			if err := os.MkdirAll(filepath.Dir(t.file), 0o750); err != nil {
-				return nil, fmt.Errorf("[database] connection: cannot create the SQLite directory: %w", err)
-			}
+		if t.file == "" {
+			dialector = gormsqlite.Open(t.dsn)
+			break
 		}
-		dialector = gormsqlite.Open(t.dsn)
+		if err := createSQLite(ctx, t); err != nil {
+			return nil, err
+		}
+		// What is at the path now is the file every pooled connection
+		// must work on.
+		if watch, err = watchFile(t.file, o.Logger); err != nil {
+			return nil, fmt.Errorf("[database] connection: %w", err)
+		}
+		dialector = gormsqlite.New(gormsqlite.Config{Conn: sql.OpenDB(watchedConnector{t.dsn, watch})})
 	case mysqlDialect:
 		t.mysql.Logger = mysqlLogger{o.Logger}
 		connector, err := mysql.NewConnector(t.mysql)
@@ -114,19 +122,11 @@ func OpenWith(ctx context.Context, connection string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s database: %w", t.dialect, err)
 	}
 	db := &DB{dialect: t.dialect, gorm: g, sql: sqlDB, prepared: g.Session(&gorm.Session{PrepareStmt: true}),
-		wait: o.PoolTimeout, where: t.where}
+		wait: o.PoolTimeout, where: t.where, file: watch}
 	db.configurePool(t)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", t.dialect, err)
-	}
-	if t.file != "" {
-		// The ping opened (or created) the file; what is at the path
-		// now is the file every pooled connection works on.
-		if db.file, err = watchFile(t.file, o.Logger); err != nil {
-			sqlDB.Close()
-			return nil, fmt.Errorf("[database] connection: %w", err)
-		}
 	}
 	return db, nil
 }
@@ -252,4 +252,24 @@ func (db *DB) statementContext(ctx context.Context) context.Context {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
+}
+
+// createSQLite creates the SQLite file (in WAL mode) and its directory
+// if they do not exist yet, so that pooled connections need only open it.
+func createSQLite(ctx context.Context, t target) error {
+	if _, err := os.Stat(t.file); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(t.file), 0o750); err != nil {
+		return fmt.Errorf("[database] connection: cannot create the SQLite directory: %w", err)
+	}
+	db, err := sql.Open("sqlite3", t.createDSN)
+	if err != nil {
+		return fmt.Errorf("create SQLite database: %w", err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("create SQLite database: %w", err)
+	}
+	return nil
 }

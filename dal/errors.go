@@ -35,7 +35,8 @@ var (
 func isUnavailable(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
-		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+		// CANTOPEN: a new connection found the file gone.
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked || se.Code == sqlite3.ErrCantOpen
 	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {

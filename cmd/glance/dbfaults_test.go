@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -72,6 +73,56 @@ next:
 	return lines
 }
 
+// answer is one response with its body read.
+type answer struct {
+	resp *http.Response
+	body []byte
+}
+
+// concurrently sends n copies of a request at once and delivers their
+// answers when all have come, failing t on a transport error.
+func (s faultServer) concurrently(t *testing.T, n int, method, path string, header map[string]string, body string) <-chan []answer {
+	t.Helper()
+	answers := make([]answer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			for k, v := range header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			answers[i], errs[i] = answer{resp, b}, err
+		})
+	}
+	out := make(chan []answer, 1)
+	go func() {
+		wg.Wait()
+		// Connections the client dialed and never used would hold the
+		// server's shutdown for 5 s.
+		http.DefaultClient.CloseIdleConnections()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("%s %s #%d: %v", method, path, i, err)
+				answers[i] = answer{resp: &http.Response{}}
+			}
+		}
+		out <- answers
+	}()
+	return out
+}
+
 const createBody = `{"name": "fault", "disk_format": "raw", "container_format": "bare"}`
 
 // mustUnavailable checks the answer is Glance's 503 page.
@@ -119,18 +170,12 @@ func TestLockedSQLiteAnswers503(t *testing.T) {
 	}
 	defer release()
 
-	var wg sync.WaitGroup
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, body := s.do(t, "POST", "/v2/images", jsonType, createBody)
-			mustUnavailable(t, "create "+strconv.Itoa(i), resp, body)
-		}()
-	}
+	creates := s.concurrently(t, 4, "POST", "/v2/images", jsonType, createBody)
 	resp, body := s.do(t, "PUT", "/v2/images/"+img.ID+"/tags/locked", nil, "")
 	mustUnavailable(t, "add tag", resp, body)
-	wg.Wait()
+	for i, a := range <-creates {
+		mustUnavailable(t, "create "+strconv.Itoa(i), a.resp, a.body)
+	}
 	if got := s.get(t, img.ID); got.ID != img.ID {
 		t.Fatalf("read under the lock: %+v", got)
 	}
@@ -189,6 +234,16 @@ func TestSQLiteFileGoneAnswers503(t *testing.T) {
 			resp, _ = request{method: "HEAD", path: "/healthcheck"}.do(t, s.base)
 			if resp.StatusCode != http.StatusServiceUnavailable {
 				t.Errorf("HEAD healthcheck: %d, want 503", resp.StatusCode)
+			}
+			// Reads go on from the file the server has open; a connection
+			// opened now must neither 500 nor create an empty database.
+			for _, a := range <-s.concurrently(t, 16, "GET", "/v2/images/"+img.ID, nil, "") {
+				if a.resp.StatusCode != http.StatusOK && a.resp.StatusCode != http.StatusServiceUnavailable {
+					t.Errorf("show: %d %s", a.resp.StatusCode, a.body)
+				}
+			}
+			if _, err := os.Stat(s.dbPath); c.name == "deleted" && !os.IsNotExist(err) {
+				t.Errorf("a database file was created again at %s: %v", s.dbPath, err)
 			}
 			if lines := s.logLines(t, "ERROR"); len(lines) != 1 || !strings.Contains(lines[0], s.dbPath) {
 				t.Errorf("want one ERROR line naming %s, got %q", s.dbPath, lines)
