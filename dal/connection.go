@@ -31,10 +31,10 @@ type target struct {
 
 // parseConnection turns a SQLAlchemy database URL, as glance-api.conf
 // [database] connection holds it, into a driver target. Errors name the
-// option but never echo the URL, which may carry a password. wait is
-// Options.PoolTimeout: SQLite's busy timeout and MySQL's lock wait, from
-// which the MySQL connect and read timeouts follow.
-func parseConnection(connection string, wait time.Duration) (target, error) {
+// option but never echo the URL, which may carry a password. o's
+// PoolTimeout is SQLite's busy timeout and MySQL's lock wait, from which
+// the MySQL connect and read timeouts follow.
+func parseConnection(connection string, o Options) (target, error) {
 	if strings.TrimSpace(connection) == "" {
 		return target{}, errors.New("[database] connection is not set")
 	}
@@ -47,9 +47,9 @@ func parseConnection(connection string, wait time.Duration) (target, error) {
 	db, _, _ := strings.Cut(strings.ToLower(scheme), "+")
 	switch db {
 	case "sqlite":
-		return sqliteTarget(rest, wait)
+		return sqliteTarget(rest, o.PoolTimeout)
 	case "mysql", "mariadb":
-		return mysqlTarget(connection, wait)
+		return mysqlTarget(connection, o)
 	}
 	return target{}, fmt.Errorf("[database] connection: unsupported database %q (supported: sqlite, mysql, mariadb)", scheme)
 }
@@ -101,7 +101,8 @@ func sqliteTarget(rest string, wait time.Duration) (target, error) {
 
 // mysqlTarget handles mysql[+driver]://user:password@host:port/db?query,
 // including ?unix_socket=/path with or without a host.
-func mysqlTarget(connection string, wait time.Duration) (target, error) {
+func mysqlTarget(connection string, o Options) (target, error) {
+	wait := o.PoolTimeout
 	u, err := url.Parse(connection)
 	if err != nil {
 		return target{}, errors.New("[database] connection: malformed MySQL URL")
@@ -149,8 +150,10 @@ func mysqlTarget(connection string, wait time.Duration) (target, error) {
 	// A server that accepts and never answers is cut off, not waited
 	// for: the read limit leaves room for a lock wait to end first.
 	cfg.Timeout = wait
-	cfg.ReadTimeout = 2 * time.Duration(lockWaitSeconds(wait)) * time.Second
-	cfg.WriteTimeout = cfg.ReadTimeout
+	if !o.NoReadTimeout {
+		cfg.ReadTimeout = 2 * time.Duration(lockWaitSeconds(wait)) * time.Second
+		cfg.WriteTimeout = cfg.ReadTimeout
+	}
 	return target{dialect: mysqlDialect, where: "MySQL database " + cfg.DBName + " on " + cfg.Addr, dsn: cfg.FormatDSN(), mysql: cfg}, nil
 }
 

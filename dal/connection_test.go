@@ -22,7 +22,7 @@ func TestParseConnectionSQLite(t *testing.T) {
 		{"sqlite:////tmp/odd%23name.sqlite", "/tmp/odd#name.sqlite"},
 	}
 	for _, c := range cases {
-		tg, err := parseConnection(c.url, 30*time.Second)
+		tg, err := parseConnection(c.url, Options{PoolTimeout: 30 * time.Second})
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -38,11 +38,11 @@ func TestParseConnectionSQLite(t *testing.T) {
 }
 
 func TestParseConnectionMemory(t *testing.T) {
-	a, err := parseConnection("sqlite://", time.Second)
+	a, err := parseConnection("sqlite://", Options{PoolTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := parseConnection("sqlite://", time.Second)
+	b, _ := parseConnection("sqlite://", Options{PoolTimeout: time.Second})
 	if a.file != "" || !strings.Contains(a.dsn, "mode=memory") || !strings.Contains(a.dsn, "cache=shared") {
 		t.Fatalf("in-memory DSN %q", a.dsn)
 	}
@@ -65,7 +65,7 @@ func TestParseConnectionMySQL(t *testing.T) {
 		{"mariadb+pymysql://u:p@h/g", "u", "p", "tcp", "h:3306", "g", "utf8"},
 	}
 	for _, c := range cases {
-		tg, err := parseConnection(c.url, 30*time.Second)
+		tg, err := parseConnection(c.url, Options{PoolTimeout: 30 * time.Second})
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -86,7 +86,7 @@ func TestParseConnectionMySQL(t *testing.T) {
 
 func TestParseConnectionErrors(t *testing.T) {
 	for _, c := range []string{"", "postgresql://u:hunter2@h/g", "/var/lib/glance.sqlite", "mysql://u:hunter2@h/"} {
-		_, err := parseConnection(c, time.Second)
+		_, err := parseConnection(c, Options{PoolTimeout: time.Second})
 		if err == nil {
 			t.Fatalf("%q: no error", c)
 		}
@@ -146,14 +146,14 @@ func TestOpenMemory(t *testing.T) {
 }
 
 func TestParseConnectionWaits(t *testing.T) {
-	s, err := parseConnection("sqlite:////tmp/glance.sqlite", 3*time.Second)
+	s, err := parseConnection("sqlite:////tmp/glance.sqlite", Options{PoolTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(s.dsn, "_busy_timeout=3000") {
 		t.Errorf("SQLite DSN %q: busy timeout is not the pool timeout", s.dsn)
 	}
-	m, err := parseConnection("mysql://u:p@h/g", 2500*time.Millisecond)
+	m, err := parseConnection("mysql://u:p@h/g", Options{PoolTimeout: 2500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,5 +165,19 @@ func TestParseConnectionWaits(t *testing.T) {
 		cfg.Params["innodb_lock_wait_timeout"] != "3" {
 		t.Errorf("MySQL timeouts: connect %v, read %v, write %v, lock wait %q", cfg.Timeout, cfg.ReadTimeout,
 			cfg.WriteTimeout, cfg.Params["innodb_lock_wait_timeout"])
+	}
+}
+
+func TestParseConnectionNoReadTimeout(t *testing.T) {
+	m, err := parseConnection("mysql://u:p@h/g", Options{PoolTimeout: time.Second, NoReadTimeout: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(m.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ReadTimeout != 0 || cfg.WriteTimeout != 0 || cfg.Timeout != time.Second {
+		t.Errorf("schema upgrades get read %v, write %v, connect %v", cfg.ReadTimeout, cfg.WriteTimeout, cfg.Timeout)
 	}
 }

@@ -45,6 +45,10 @@ type Options struct {
 	// a MySQL server to answer. Past it the call fails with
 	// domain.KindUnavailable. Default DefaultPoolTimeout.
 	PoolTimeout time.Duration
+	// NoReadTimeout lifts the limit on how long a MySQL server may take to
+	// answer one statement, for schema upgrades (glance-manage) whose
+	// ALTER TABLE may rightly run for minutes.
+	NoReadTimeout bool
 	// Logger receives the one ERROR line when the SQLite file is
 	// deleted or replaced; default slog.Default().
 	Logger *slog.Logger
@@ -75,7 +79,7 @@ func OpenWith(ctx context.Context, connection string, o Options) (*DB, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	t, err := parseConnection(connection, o.PoolTimeout)
+	t, err := parseConnection(connection, o)
 	if err != nil {
 		return nil, err
 	}
