@@ -97,6 +97,10 @@ type Database struct {
 	// Connection is an SQLAlchemy-style URL (sqlite:///path,
 	// mysql+pymysql://user:pass@host/db).
 	Connection string
+	// PoolTimeout is oslo.db's pool_timeout in seconds, here the bound
+	// on every wait for the database (a connection, the write lock, a
+	// row lock, a MySQL server's answer); past it requests get 503.
+	PoolTimeout int
 }
 
 // Store is the [glance_store] section. Outside multi-store mode it also

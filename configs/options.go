@@ -98,6 +98,9 @@ func (c *Config) options() []option {
 		// Glance keeps its database elsewhere by default; an embedded
 		// SQLite file lets the server start with no database service.
 		strOpt(secDatabase, "connection", "sqlite:////var/lib/glance/glance.sqlite", &c.Database.Connection),
+		// oslo.db leaves it to SQLAlchemy's 30 s (pysqlite's busy wait is
+		// 5 s); a few seconds answers 503 before clients give up.
+		intOpt(secDatabase, "pool_timeout", "5", 1, noMax, &c.Database.PoolTimeout),
 
 		choiceOpt(secStore, "default_store", "file", defaultStores, &st.DefaultStore).notYet(onlyFileStore),
 		listOpt(secStore, "stores", "file,http", &st.Stores).notYet(onlyFileStore),

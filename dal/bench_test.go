@@ -70,6 +70,20 @@ func BenchmarkImages(b *testing.B) {
 					}
 				}
 			})
+			b.Run("Update", func(b *testing.B) {
+				b.ReportAllocs()
+				defer reportCPU(b)()
+				admin := domain.Viewer{Admin: true}
+				for i := 0; b.Loop(); i++ {
+					_, err := repo.Update(ctx, ids[i%len(ids)], admin, time.Now().UTC(), func(img *domain.Image) error {
+						img.Name = ptr(fmt.Sprintf("renamed-%d", i))
+						return nil
+					})
+					if err != nil {
+						b.Fatalf("Update: %v", err)
+					}
+				}
+			})
 			for _, v := range []struct {
 				name   string
 				viewer domain.Viewer

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -21,14 +22,14 @@ func TestParseConnectionSQLite(t *testing.T) {
 		{"sqlite:////tmp/odd%23name.sqlite", "/tmp/odd#name.sqlite"},
 	}
 	for _, c := range cases {
-		tg, err := parseConnection(c.url)
+		tg, err := parseConnection(c.url, Options{PoolTimeout: 30 * time.Second})
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
 		if tg.dialect != sqlite || tg.file != c.file {
 			t.Errorf("%s: file %q, want %q", c.url, tg.file, c.file)
 		}
-		for _, want := range []string{"_txlock=immediate", "_journal_mode=WAL", "_foreign_keys=1", "_synchronous=NORMAL", "_busy_timeout=30000"} {
+		for _, want := range []string{"_txlock=immediate", "_journal_mode=WAL", "_foreign_keys=1", "_synchronous=NORMAL", "_busy_timeout=30000", "mode=rw"} {
 			if !strings.Contains(tg.dsn, want) {
 				t.Errorf("%s: DSN %q lacks %s", c.url, tg.dsn, want)
 			}
@@ -37,11 +38,11 @@ func TestParseConnectionSQLite(t *testing.T) {
 }
 
 func TestParseConnectionMemory(t *testing.T) {
-	a, err := parseConnection("sqlite://")
+	a, err := parseConnection("sqlite://", Options{PoolTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := parseConnection("sqlite://")
+	b, _ := parseConnection("sqlite://", Options{PoolTimeout: time.Second})
 	if a.file != "" || !strings.Contains(a.dsn, "mode=memory") || !strings.Contains(a.dsn, "cache=shared") {
 		t.Fatalf("in-memory DSN %q", a.dsn)
 	}
@@ -64,7 +65,7 @@ func TestParseConnectionMySQL(t *testing.T) {
 		{"mariadb+pymysql://u:p@h/g", "u", "p", "tcp", "h:3306", "g", "utf8"},
 	}
 	for _, c := range cases {
-		tg, err := parseConnection(c.url)
+		tg, err := parseConnection(c.url, Options{PoolTimeout: 30 * time.Second})
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -85,7 +86,7 @@ func TestParseConnectionMySQL(t *testing.T) {
 
 func TestParseConnectionErrors(t *testing.T) {
 	for _, c := range []string{"", "postgresql://u:hunter2@h/g", "/var/lib/glance.sqlite", "mysql://u:hunter2@h/"} {
-		_, err := parseConnection(c)
+		_, err := parseConnection(c, Options{PoolTimeout: time.Second})
 		if err == nil {
 			t.Fatalf("%q: no error", c)
 		}
@@ -141,5 +142,42 @@ func TestOpenMemory(t *testing.T) {
 	}
 	if _, err := b.Version(ctx); err == nil {
 		t.Fatal("the second in-memory database sees the first one's schema")
+	}
+}
+
+func TestParseConnectionWaits(t *testing.T) {
+	s, err := parseConnection("sqlite:////tmp/glance.sqlite", Options{PoolTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.dsn, "_busy_timeout=3000") {
+		t.Errorf("SQLite DSN %q: busy timeout is not the pool timeout", s.dsn)
+	}
+	m, err := parseConnection("mysql://u:p@h/g", Options{PoolTimeout: 2500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(m.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Timeout != 2500*time.Millisecond || cfg.ReadTimeout != 6*time.Second || cfg.WriteTimeout != 6*time.Second ||
+		cfg.Params["innodb_lock_wait_timeout"] != "3" {
+		t.Errorf("MySQL timeouts: connect %v, read %v, write %v, lock wait %q", cfg.Timeout, cfg.ReadTimeout,
+			cfg.WriteTimeout, cfg.Params["innodb_lock_wait_timeout"])
+	}
+}
+
+func TestParseConnectionNoReadTimeout(t *testing.T) {
+	m, err := parseConnection("mysql://u:p@h/g", Options{PoolTimeout: time.Second, NoReadTimeout: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(m.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ReadTimeout != 0 || cfg.WriteTimeout != 0 || cfg.Timeout != time.Second {
+		t.Errorf("schema upgrades get read %v, write %v, connect %v", cfg.ReadTimeout, cfg.WriteTimeout, cfg.Timeout)
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	gormmysql "gorm.io/driver/mysql"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -27,7 +29,35 @@ type DB struct {
 	// allows only one writer anyway: waiting here is fair and prompt,
 	// where waiting in SQLite's busy handler polls with growing sleeps.
 	writeSlot chan struct{}
+	// wait bounds the wait for the write slot (Options.PoolTimeout).
+	wait time.Duration
+	// where names the database in logs (see target.where).
+	where string
+	// file watches the SQLite file for deletion or replacement.
+	file *fileWatch
 }
+
+// Options tunes how a DB waits; the zero value takes the defaults.
+type Options struct {
+	// PoolTimeout bounds how long a statement waits for the database
+	// ([database] pool_timeout): for the write slot and SQLite's write
+	// lock, for a MySQL row lock, to connect to MySQL, and twice it for
+	// a MySQL server to answer. Past it the call fails with
+	// domain.KindUnavailable. Default DefaultPoolTimeout.
+	PoolTimeout time.Duration
+	// NoReadTimeout lifts the limit on how long a MySQL server may take to
+	// answer one statement, for schema upgrades (glance-manage) whose
+	// ALTER TABLE may rightly run for minutes.
+	NoReadTimeout bool
+	// Logger receives the one ERROR line when the SQLite file is
+	// deleted or replaced; default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultPoolTimeout is Options.PoolTimeout when none is given: long
+// enough for any queue of healthy writes, short enough that a client
+// sees 503 before it gives up.
+const DefaultPoolTimeout = 5 * time.Second
 
 // Open connects to the database named by connection, a SQLAlchemy URL as
 // in glance-api.conf [database] connection: sqlite:////abs/path.sqlite,
@@ -38,23 +68,48 @@ type DB struct {
 // malformed or unsupported URL, or the driver's error when the database
 // cannot be reached.
 func Open(ctx context.Context, connection string) (*DB, error) {
-	t, err := parseConnection(connection)
+	return OpenWith(ctx, connection, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, connection string, o Options) (*DB, error) {
+	if o.PoolTimeout <= 0 {
+		o.PoolTimeout = DefaultPoolTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	t, err := parseConnection(connection, o)
 	if err != nil {
 		return nil, err
 	}
 	var dialector gorm.Dialector
+	var watch *fileWatch
 	switch t.dialect {
 	case sqlite:
-		if t.file != "" {
-			if err := os.MkdirAll(filepath.Dir(t.file), 0o750); err != nil {
-				return nil, fmt.Errorf("[database] connection: cannot create the SQLite directory: %w", err)
-			}
+		if t.file == "" {
+			dialector = gormsqlite.Open(t.dsn)
+			break
 		}
-		dialector = gormsqlite.Open(t.dsn)
+		if err := createSQLite(ctx, t); err != nil {
+			return nil, err
+		}
+		// What is at the path now is the file every pooled connection
+		// must work on.
+		if watch, err = watchFile(t.file, o.Logger); err != nil {
+			return nil, fmt.Errorf("[database] connection: %w", err)
+		}
+		dialector = gormsqlite.New(gormsqlite.Config{Conn: sql.OpenDB(watchedConnector{t.dsn, watch})})
 	case mysqlDialect:
+		t.mysql.Logger = mysqlLogger{o.Logger}
+		connector, err := mysql.NewConnector(t.mysql)
+		if err != nil {
+			return nil, fmt.Errorf("[database] connection: %w", err)
+		}
 		// Skipping the version query keeps Open from touching the
 		// server before the ping below, which honours ctx.
-		dialector = gormmysql.New(gormmysql.Config{DSN: t.dsn, SkipInitializeWithVersion: true})
+		dialector = gormmysql.New(gormmysql.Config{Conn: sql.OpenDB(boundedConnector{connector, o.PoolTimeout}),
+			DSNConfig: t.mysql, SkipInitializeWithVersion: true})
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		SkipDefaultTransaction: true,
@@ -70,7 +125,8 @@ func Open(ctx context.Context, connection string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", t.dialect, err)
 	}
-	db := &DB{dialect: t.dialect, gorm: g, sql: sqlDB, prepared: g.Session(&gorm.Session{PrepareStmt: true})}
+	db := &DB{dialect: t.dialect, gorm: g, sql: sqlDB, prepared: g.Session(&gorm.Session{PrepareStmt: true}),
+		wait: o.PoolTimeout, where: t.where, file: watch}
 	db.configurePool(t)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
@@ -125,6 +181,9 @@ const maxDeadlockRetries = 5
 // On MySQL a deadlock victim reruns from the start, so fn must not keep
 // state between runs.
 func (db *DB) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if err := db.file.check(); err != nil {
+		return err
+	}
 	release, err := db.acquireWrite(ctx)
 	if err != nil {
 		return err
@@ -144,17 +203,40 @@ func (db *DB) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 // acquireWrite waits for the write slot, where there is one, and returns
-// the function that frees it.
+// the function that frees it. Returns an Unavailable error when the slot
+// stays taken for the pool timeout: its holder is stuck behind a lock
+// another process holds, and queueing behind it would only add waits.
 func (db *DB) acquireWrite(ctx context.Context) (release func(), err error) {
 	if db.writeSlot == nil {
 		return func() {}, nil
 	}
+	free := func() { <-db.writeSlot }
 	select {
 	case db.writeSlot <- struct{}{}:
-		return func() { <-db.writeSlot }, nil
+		return free, nil
+	default:
+	}
+	timer := time.NewTimer(db.wait)
+	defer timer.Stop()
+	select {
+	case db.writeSlot <- struct{}{}:
+		return free, nil
+	case <-timer.C:
+		return nil, errBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// Where names the database for logs, without any password: the SQLite
+// file, or the MySQL server and database.
+func (db *DB) Where() string { return db.where }
+
+// Check returns an Unavailable error when the database can no longer be
+// used as opened: the SQLite file was deleted or replaced. It costs one
+// stat and no query, so a health check may call it often.
+func (db *DB) Check(context.Context) error {
+	return db.file.check()
 }
 
 // read returns the handle for reads outside a transaction.
@@ -174,4 +256,24 @@ func (db *DB) statementContext(ctx context.Context) context.Context {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
+}
+
+// createSQLite creates the SQLite file (in WAL mode) and its directory
+// if they do not exist yet, so that pooled connections need only open it.
+func createSQLite(ctx context.Context, t target) error {
+	if _, err := os.Stat(t.file); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(t.file), 0o750); err != nil {
+		return fmt.Errorf("[database] connection: cannot create the SQLite directory: %w", err)
+	}
+	db, err := sql.Open("sqlite3", t.createDSN)
+	if err != nil {
+		return fmt.Errorf("create SQLite database: %w", err)
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("create SQLite database: %w", err)
+	}
+	return nil
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// Authorize checks a policy rule that has no target, such as
 	// stores_info_detail; nil refuses every caller.
 	Authorize func(ctx context.Context, rule string) error
+	// Health, when set, fails /healthcheck with 503 while it returns an
+	// error; the error's client message is the reason shown. It runs on
+	// every health check, so it must be cheap.
+	Health func(context.Context) error
 }
 
 // StoreInfo describes one backend for /v2/info/stores.
@@ -103,7 +107,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if msg == "" {
 			msg = he.explanation
 		}
-		s.log.ErrorContext(c.Request().Context(), "Request failed: "+msg)
+		// A backend that is down or busy is an operator's fault to fix,
+		// reported once where it is found; each refused request is a
+		// warning, not another alert.
+		if he.code == http.StatusServiceUnavailable {
+			s.log.WarnContext(c.Request().Context(), "Request refused: "+msg)
+		} else {
+			s.log.ErrorContext(c.Request().Context(), "Request failed: "+msg)
+		}
 	}
 	writeError(c, he)
 }

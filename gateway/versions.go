@@ -103,11 +103,3 @@ func (s *Server) negotiateVersion(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// healthcheck answers as oslo.middleware's healthcheck does.
-func (s *Server) healthcheck(c echo.Context) error {
-	if c.Request().Method == http.MethodHead {
-		return c.NoContent(http.StatusNoContent)
-	}
-	return c.Blob(http.StatusOK, "text/plain; charset=UTF-8", []byte("OK"))
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/go-glance/glance/configs"
 	"github.com/go-glance/glance/dal"
@@ -98,7 +99,8 @@ func withDB(ctx context.Context, flags *configFlags, fn func(*dal.DB) error) err
 	if err != nil {
 		return err
 	}
-	db, err := dal.Open(ctx, cfg.Database.Connection)
+	db, err := dal.OpenWith(ctx, cfg.Database.Connection, dal.Options{
+		PoolTimeout: time.Duration(cfg.Database.PoolTimeout) * time.Second, NoReadTimeout: true})
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,8 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		return fmt.Errorf("[paste_deploy] flavor = %s: Keystone token validation is not available in this version; use no flavor (no auth) or trusted-auth", cfg.Paste.Flavor)
 	}
 
-	db, err := dal.Open(ctx, cfg.Database.Connection)
+	db, err := dal.OpenWith(ctx, cfg.Database.Connection, dal.Options{
+		PoolTimeout: time.Duration(cfg.Database.PoolTimeout) * time.Second, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -85,6 +86,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	if err != nil {
 		return err
 	}
+	checkCatalogue(ctx, cfg, db, logger)
 	sch, err := schemas.New(schemas.Options{DiskFormats: cfg.ImageFormat.DiskFormats, ContainerFormats: cfg.ImageFormat.ContainerFormats})
 	if err != nil {
 		return err
@@ -131,6 +133,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Schemas:               sch,
 		Logger:                logger.With("logger", "glance.api"),
 		Authorize:             enforcer.Authorize,
+		Health:                db.Check,
 	}, images)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))
