@@ -13,26 +13,34 @@ import (
 // this path.
 const maxJSONBody = 4 << 20
 
-// readJSON decodes the request body (numbers as json.Number). Returns 400
-// with Glance's messages for an empty or malformed body.
-func readJSON(c echo.Context) (any, []byte, error) {
+// smallValues is how many JSON values a member of a body may hold to be
+// decoded whole before its count is checked against a quota. Anything a
+// quota allows is far below it; beyond it values are counted and
+// checked in place, so the work a body costs stays linear in its size.
+const smallValues = 4096
+
+// readJSON reads the request body and checks that it is one JSON value
+// in valid UTF-8, without decoding it. Returns 400 with Glance's
+// messages for an empty or malformed body (Glance's decoder refuses
+// invalid UTF-8 as malformed JSON too), 413 past the size limit.
+func readJSON(c echo.Context) ([]byte, schemas.Shape, error) {
 	r := c.Request()
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, maxJSONBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, nil, newHTTPError(http.StatusRequestEntityTooLarge, explanations[413])
+			return nil, schemas.Shape{}, newHTTPError(http.StatusRequestEntityTooLarge, explanations[413])
 		}
-		return nil, nil, newHTTPError(http.StatusBadRequest, "Error reading the request body.")
+		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Error reading the request body.")
 	}
 	if len(raw) == 0 {
-		return nil, nil, newHTTPError(http.StatusBadRequest, "Body expected in request.")
+		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Body expected in request.")
 	}
-	v, err := schemas.DecodeBody(raw)
+	shape, err := schemas.Scan(raw)
 	if err != nil {
-		return nil, nil, newHTTPError(http.StatusBadRequest, "Malformed JSON in request body.")
+		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Malformed JSON in request body.")
 	}
-	return v, raw, nil
+	return raw, shape, nil
 }
 
 // writeJSON sends a JSON body already encoded.

@@ -37,6 +37,9 @@ type Config struct {
 	Stores     []StoreInfo
 	Schemas    *schemas.Set
 	Logger     *slog.Logger
+	// Quotas, when set, are checked against the counts of a body before
+	// its items are decoded.
+	Quotas *Quotas
 }
 
 // StoreInfo describes one backend for /v2/info/stores.

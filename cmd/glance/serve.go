@@ -125,6 +125,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Stores:                infos,
 		Schemas:               sch,
 		Logger:                logger.With("logger", "glance.api"),
+		Quotas:                &gateway.Quotas{Tags: d.ImageTagQuota, Properties: d.ImagePropertyQuota},
 	}, images)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))
