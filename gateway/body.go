@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -25,7 +26,7 @@ const smallValues = 4096
 // invalid UTF-8 as malformed JSON too), 413 past the size limit.
 func readJSON(c echo.Context) ([]byte, schemas.Shape, error) {
 	r := c.Request()
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, maxJSONBody))
+	raw, err := readAll(http.MaxBytesReader(c.Response(), r.Body, maxJSONBody), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -41,6 +42,18 @@ func readJSON(c echo.Context) ([]byte, schemas.Shape, error) {
 		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Malformed JSON in request body.")
 	}
 	return raw, shape, nil
+}
+
+// readAll reads r into one buffer sized by the declared length (within
+// the limit), so that a large body is not copied over and over as the
+// buffer grows.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	if declared <= 0 || declared > maxJSONBody {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, declared+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // writeJSON sends a JSON body already encoded.

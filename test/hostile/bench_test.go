@@ -123,14 +123,15 @@ func BenchmarkHostileBody(b *testing.B) {
 	}
 }
 
-// BenchmarkHostileConcurrent sends 16 worst-case bodies at once and
-// reports the server's peak resident memory, and what it holds 5 s later.
+// BenchmarkHostileConcurrent sends 16 worst-case bodies at once to a
+// fresh server and reports its resident memory before, at the peak and
+// 5 s after.
 func BenchmarkHostileConcurrent(b *testing.B) {
 	const clients = 16
-	s := mustStartServer(b)
-	image := s.mustCreate(b)
 	for _, c := range hostileBodies() {
 		b.Run(c.name, func(b *testing.B) {
+			s := mustStartServer(b)
+			image := s.mustCreate(b)
 			before := s.rssMiB(b)
 			peak := before
 			for b.Loop() {
