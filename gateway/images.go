@@ -4,17 +4,13 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/go-glance/glance/schemas"
 	"github.com/labstack/echo/v4"
 )
 
 func (s *Server) createImage(c echo.Context) error {
-	raw, shape, err := readJSON(c)
+	raw, err := readBody(c)
 	if err != nil {
 		return err
-	}
-	if shape.Kind != schemas.KindObject {
-		return newHTTPError(http.StatusBadRequest, "The request body must be a JSON object.")
 	}
 	req, err := s.readNewImage(raw)
 	if err != nil {

@@ -25,14 +25,11 @@ func (s *Server) updateImage(c echo.Context) error {
 		e.header = http.Header{"Accept-Patch": {patchV20 + ", " + patchV21}}
 		return e
 	}
-	raw, shape, err := readJSON(c)
+	raw, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	if max := s.cfg.Quotas.maxPatchOperations(); shape.Kind == schemas.KindArray && max >= 0 && shape.Len > max {
-		return tooManyOperations(shape.Len, max)
-	}
-	changes, err := parsePatch(raw, ctype == patchV20, s.validateChange)
+	changes, err := parsePatch(raw, ctype == patchV20, s.cfg.Quotas.maxPatchOperations(), s.validateChange)
 	if err != nil {
 		return err
 	}
@@ -47,54 +44,65 @@ func (s *Server) updateImage(c echo.Context) error {
 // it is checked in place before it is decoded, if ever.
 type bigValue []byte
 
-// parsePatch turns a patch body that Scan accepted into changes, in
-// either media type's op form, with Glance's pointer rules, messages and
-// order: each operation is parsed and then checked (by check, if not
-// nil) before the next. A KindTooLarge from check (a tags list over the
-// quota) is returned once every operation has passed, as Glance finds it
-// when applying them.
-func parsePatch(raw []byte, draft4 bool, check func(*domain.Change) error) ([]domain.Change, error) {
-	shape, _ := schemas.Scan(raw)
+// parsePatch turns a patch body into changes, in either media type's op
+// form, with Glance's pointer rules, messages and order: malformed JSON
+// and a body that is not an array are 400s, more than maxOps operations
+// (unless negative) a 413 before any is parsed; then each operation is
+// parsed and checked (by check, if not nil) before the next. A
+// KindTooLarge from check (a tags list over the quota) is returned once
+// every operation has passed, as Glance finds it when applying them.
+func parsePatch(raw []byte, draft4 bool, maxOps int, check func(*domain.Change) error) ([]domain.Change, error) {
+	var ops [][]byte
+	visit := func(_ string, op []byte, _ int) {
+		if maxOps < 0 || len(ops) <= maxOps {
+			ops = append(ops, op)
+		}
+	}
+	shape, err := scanJSON(raw, visit)
+	if err != nil {
+		return nil, err
+	}
 	if shape.Kind != schemas.KindArray {
 		return nil, newHTTPError(http.StatusBadRequest, "Request body must be a JSON array of operation objects.")
 	}
+	if maxOps >= 0 && shape.Len > maxOps {
+		return nil, tooManyOperations(shape.Len, maxOps)
+	}
 	changes := make([]domain.Change, 0, shape.Len)
 	var overQuota error
-	err := schemas.Elements(raw, func(opRaw []byte, _ int) error {
-		if schemas.KindOf(opRaw) != schemas.KindObject {
-			return newHTTPError(http.StatusBadRequest, "Operations must be JSON objects.")
-		}
-		op := map[string]any{}
-		_ = schemas.Members(opRaw, func(k string, v []byte, n int) error {
-			if n > smallValues {
-				op[k] = bigValue(v)
-			} else {
-				op[k], _ = schemas.Decode(v, smallValues)
-			}
-			return nil
-		})
-		ch, err := parseOperation(op, draft4)
+	for _, opRaw := range ops {
+		ch, err := parseOne(opRaw, draft4)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if check == nil {
-			changes = append(changes, ch)
-			return nil
-		}
-		if err := check(&ch); err != nil {
-			if domain.IsKind(err, domain.KindTooLarge) {
+		if check != nil {
+			if err := check(&ch); domain.IsKind(err, domain.KindTooLarge) {
 				overQuota = cmp.Or(overQuota, err)
-			} else {
-				return err
+			} else if err != nil {
+				return nil, err
 			}
 		}
 		changes = append(changes, ch)
+	}
+	return changes, overQuota
+}
+
+// parseOne decodes one operation, leaving a value too big to decode
+// before it is checked as a bigValue.
+func parseOne(opRaw []byte, draft4 bool) (domain.Change, error) {
+	if schemas.KindOf(opRaw) != schemas.KindObject {
+		return domain.Change{}, newHTTPError(http.StatusBadRequest, "Operations must be JSON objects.")
+	}
+	op := map[string]any{}
+	_ = schemas.Members(opRaw, func(k string, v []byte, n int) error {
+		if n > smallValues {
+			op[k] = bigValue(v)
+		} else {
+			op[k], _ = schemas.Decode(v, smallValues)
+		}
 		return nil
 	})
-	if err == nil {
-		err = overQuota
-	}
-	return changes, err
+	return parseOperation(op, draft4)
 }
 
 // parseOperation reads one decoded operation object.

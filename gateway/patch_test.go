@@ -174,7 +174,7 @@ func TestParsePatch(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := parsePatch([]byte(c.body), c.draft4, nil)
+			got, err := parsePatch([]byte(c.body), c.draft4, -1, nil)
 			if c.want == nil {
 				wantError(t, err, 400, c.msg)
 				return
@@ -225,7 +225,7 @@ func FuzzParsePatch(f *testing.F) {
 		if _, serr := schemas.Scan(body); err != nil || serr != nil {
 			return
 		}
-		changes, err := parsePatch(body, draft4, nil)
+		changes, err := parsePatch(body, draft4, -1, nil)
 		if err != nil {
 			if errStatus(err) != 400 {
 				t.Fatalf("%s: status %d %q, want 400", body, errStatus(err), errText(err))

@@ -14,7 +14,7 @@ func Decode(raw []byte, max int) (v any, complete bool) {
 	return v, d.budget >= 0
 }
 
-// decoder decodes while budget lasts, then only passes the rest.
+// decoder decodes while budget lasts, then stops where it is.
 type decoder struct {
 	scanner
 	budget int
@@ -65,11 +65,10 @@ func (d *decoder) array() []any {
 	out := []any{}
 	d.i++
 	d.space()
-	for d.more(']') {
-		if d.budget <= 0 {
-			d.budget = -1
-			_, _ = d.value(0)
-			continue
+	for d.budget >= 0 && d.more(']') {
+		if d.budget == 0 {
+			d.budget = -1 // cut: the rest is left unread
+			break
 		}
 		out = append(out, d.decode())
 	}
@@ -80,18 +79,17 @@ func (d *decoder) object() map[string]any {
 	out := map[string]any{}
 	d.i++
 	d.space()
-	for d.more('}') {
+	for d.budget >= 0 && d.more('}') {
+		if d.budget == 0 {
+			d.budget = -1 // cut: the rest is left unread
+			break
+		}
 		start := d.i
 		_ = d.str()
 		key := d.b[start:d.i]
 		d.space()
 		d.i++ // :
 		d.space()
-		if d.budget <= 0 {
-			d.budget = -1
-			_, _ = d.value(0)
-			continue
-		}
 		out[StringValue(key)] = d.decode()
 	}
 	return out

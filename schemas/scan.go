@@ -42,8 +42,14 @@ var ErrSyntax = errors.New("malformed JSON")
 // MaxDepth levels, and returns its shape. It allocates nothing and runs
 // in time linear in len(data): it is the gate before any decoding, which
 // would otherwise replace bad UTF-8 with U+FFFD silently.
-func Scan(data []byte) (Shape, error) {
-	s := scanner{b: data}
+func Scan(data []byte) (Shape, error) { return ScanEach(data, nil) }
+
+// ScanEach is Scan that also calls visit, as it passes them, with each
+// member (key decoded) or element (key "") of a top-level container:
+// its raw text and how many values it holds. visit may have been called
+// when ScanEach finds the text malformed further on.
+func ScanEach(data []byte, visit func(key string, value []byte, values int)) (Shape, error) {
+	s := scanner{b: data, visit: visit}
 	s.space()
 	if s.i >= len(s.b) {
 		return Shape{}, ErrSyntax
@@ -82,17 +88,15 @@ type scanner struct {
 	b      []byte
 	i      int
 	values int
+	visit  func(key string, value []byte, values int)
 }
 
 func (s *scanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+	b, i := s.b, s.i
+	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
+		i++
 	}
+	s.i = i
 }
 
 // value passes one value and returns, for a container, how many members
@@ -134,13 +138,16 @@ func (s *scanner) container(depth int) (int, error) {
 		return 0, nil
 	}
 	for n := 1; ; n++ {
+		keyStart, keyEnd := 0, 0
 		if open == '{' {
 			if s.i >= len(s.b) || s.b[s.i] != '"' {
 				return 0, ErrSyntax
 			}
+			keyStart = s.i
 			if err := s.str(); err != nil {
 				return 0, err
 			}
+			keyEnd = s.i
 			s.space()
 			if s.i >= len(s.b) || s.b[s.i] != ':' {
 				return 0, ErrSyntax
@@ -148,8 +155,16 @@ func (s *scanner) container(depth int) (int, error) {
 			s.i++
 			s.space()
 		}
+		start, before := s.i, s.values
 		if _, err := s.value(depth + 1); err != nil {
 			return 0, err
+		}
+		if depth == 0 && s.visit != nil {
+			key := ""
+			if keyEnd > keyStart {
+				key = StringValue(s.b[keyStart:keyEnd])
+			}
+			s.visit(key, s.b[start:s.i], s.values-before)
 		}
 		s.space()
 		if s.i >= len(s.b) {
@@ -176,38 +191,46 @@ func (s *scanner) literal(word string) error {
 	return nil
 }
 
-func (s *scanner) digits() int {
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
+// digits returns the index after the digits starting at b[i].
+func digits(b []byte, i int) int {
+	for i < len(b) && b[i]-'0' < 10 {
+		i++
 	}
-	return s.i - start
+	return i
 }
 
 func (s *scanner) number() error {
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		s.i++
+	b, i := s.b, s.i
+	if i < len(b) && b[i] == '-' {
+		i++
 	}
-	if s.i < len(s.b) && s.b[s.i] == '0' {
-		s.i++
-	} else if s.digits() == 0 {
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i]-'1' < 9:
+		i = digits(b, i+1)
+	default:
 		return ErrSyntax
 	}
-	if s.i < len(s.b) && s.b[s.i] == '.' {
-		s.i++
-		if s.digits() == 0 {
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
 			return ErrSyntax
 		}
+		i = j
 	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
-		s.i++
-		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
-			s.i++
+	if i < len(b) && b[i]|0x20 == 'e' {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
 		}
-		if s.digits() == 0 {
+		j := digits(b, i)
+		if j == i {
 			return ErrSyntax
 		}
+		i = j
 	}
+	s.i = i
 	return nil
 }
 
@@ -353,22 +376,94 @@ func Elements(arr []byte, fn func(value []byte, values int) error) error {
 	}
 }
 
-// next passes one value and returns its text and value count.
+// next passes one value of a text Scan accepted and returns its text
+// and value count.
 func (s *scanner) next() ([]byte, int, error) {
 	start, before := s.i, s.values
-	if _, err := s.value(0); err != nil {
-		return nil, 0, err
-	}
+	s.skip()
 	return s.b[start:s.i], s.values - before, nil
 }
 
+// skip passes a value of a text Scan accepted, several times faster than
+// value: it only finds the end. It counts the values as the commas and
+// containers show them: each non-empty container holds one value more
+// than its commas.
+func (s *scanner) skip() {
+	b, i := s.b, s.i
+	s.values++
+	switch b[i] {
+	case '"':
+		s.i = endOfString(b, i)
+		return
+	case '[', '{':
+	default:
+		for i < len(b) && !isDelimiter(b[i]) {
+			i++
+		}
+		s.i = i
+		return
+	}
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			i = endOfString(b, i)
+			continue
+		case '[', '{':
+			depth++
+			j := i + 1
+			for j < len(b) && isSpace(b[j]) {
+				j++
+			}
+			if b[j] != ']' && b[j] != '}' {
+				s.values++
+			}
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				s.i = i + 1
+				return
+			}
+		case ',':
+			s.values++
+		}
+		i++
+	}
+	s.i = i
+}
+
+// endOfString returns the index after the string starting at b[i].
+func endOfString(b []byte, i int) int {
+	i++
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		i += q
+		escapes := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			escapes++
+		}
+		i++
+		if escapes%2 == 0 {
+			return i
+		}
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func isDelimiter(c byte) bool { return c == ',' || c == ']' || c == '}' || c == ':' || isSpace(c) }
+
 // KindOf is the kind of a raw JSON value.
 func KindOf(raw []byte) Kind {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return 0
+	for _, c := range raw {
+		if !isSpace(c) {
+			return kindAt(c)
+		}
 	}
-	return kindAt(raw[0])
+	return 0
 }
 
 // StringValue decodes a raw JSON string that Scan accepted.

@@ -118,6 +118,9 @@ func FuzzScan(f *testing.F) {
 			}
 			return
 		}
+		for k := 1; k <= 3; k++ {
+			Decode(data, k) // cut short anywhere, it must not fail
+		}
 		want, err := DecodeBody(data)
 		if err != nil {
 			t.Fatalf("encoding/json refused what Scan accepted: %q", data)
@@ -129,7 +132,10 @@ func FuzzScan(f *testing.F) {
 		switch x := want.(type) {
 		case []any:
 			var elems []any
-			_ = Elements(data, func(v []byte, _ int) error {
+			_ = Elements(data, func(v []byte, n int) error {
+				if sh, err := Scan(v); err != nil || sh.Values != n {
+					t.Fatalf("Elements(%q): element %q counted %d values, Scan says %d (%v)", data, v, n, sh.Values, err)
+				}
 				e, _ := Decode(v, shape.Values)
 				elems = append(elems, e)
 				return nil
@@ -140,7 +146,10 @@ func FuzzScan(f *testing.F) {
 		case map[string]any:
 			members := map[string]any{}
 			n := 0
-			_ = Members(data, func(k string, v []byte, _ int) error {
+			_ = Members(data, func(k string, v []byte, vn int) error {
+				if sh, err := Scan(v); err != nil || sh.Values != vn {
+					t.Fatalf("Members(%q): value %q counted %d values, Scan says %d (%v)", data, v, vn, sh.Values, err)
+				}
 				members[k], _ = Decode(v, shape.Values)
 				n++
 				return nil
