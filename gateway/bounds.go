@@ -65,12 +65,12 @@ var nameSeed = maphash.MakeSeed()
 
 func (n *nameSet) add(name string) { n.hashes = append(n.hashes, maphash.String(nameSeed, name)) }
 
-// count puts the hashes in an open-addressing table twice their number,
-// a few nanoseconds each (a sort or a Go map takes several times longer
+// count puts the hashes in an open-addressing table at most 3/4 full, a
+// few nanoseconds each (a sort or a Go map takes several times longer
 // for 160,000 names).
 func (n *nameSet) count() int {
 	size := 1
-	for size < 2*len(n.hashes) {
+	for size*3 < len(n.hashes)*4 {
 		size <<= 1
 	}
 	table, mask, distinct := make([]uint64, size), uint64(size-1), 0

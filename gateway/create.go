@@ -75,8 +75,11 @@ func (s *Server) readNewImage(raw []byte) (domain.NewImage, error) {
 		if domain.OverQuota(tagCount, q.Tags) {
 			return domain.NewImage{}, domain.TagLimitError(tagCount, q.Tags)
 		}
-		if n := sc.names.count(); domain.OverQuota(n, q.Properties) {
-			return domain.NewImage{}, domain.PropertyLimitError(n, q.Properties)
+		// Only more names than the quota can be too many distinct ones.
+		if domain.OverQuota(len(sc.names.hashes), q.Properties) {
+			if n := sc.names.count(); domain.OverQuota(n, q.Properties) {
+				return domain.NewImage{}, domain.PropertyLimitError(n, q.Properties)
+			}
 		}
 	}
 	return newImageRequest(raw, sc, tagCount)
