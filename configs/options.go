@@ -65,7 +65,7 @@ func (c *Config) options() []option {
 		strOpt(secDefault, "public_endpoint", "", &d.PublicEndpoint),
 		strOpt(secDefault, "worker_self_reference_url", "", &d.WorkerSelfReferenceURL).notYet(noImport),
 		intOpt(secDefault, "max_request_id_length", "64", 0, noMax, &d.MaxRequestIDLength),
-		intOpt(secDefault, "max_header_line", "16384", 0, noMax, &d.MaxHeaderLine).notYet("header lines are not limited"),
+		intOpt(secDefault, "max_header_line", "16384", 0, noMax, &d.MaxHeaderLine),
 		boolOpt(secDefault, "http_keepalive", "true", &d.HTTPKeepalive).notYet("connections are always kept alive"),
 		intOpt(secDefault, "client_socket_timeout", "900", 0, noMax, &d.ClientSocketTimeout),
 

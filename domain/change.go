@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"unicode/utf8"
 )
 
 // ChangeOp is a JSON-patch operation Glance supports.
@@ -40,10 +41,12 @@ func (img *Image) Apply(c Change, caller *Caller) error {
 	if err := CheckWritable(root); err != nil {
 		return err
 	}
-	if err := CheckStorable(root); err != nil {
-		return err
-	}
 	base := IsBase(root)
+	if !base {
+		if err := CheckStorableName(root); err != nil {
+			return err
+		}
+	}
 	_, exists := img.Properties.Get(root)
 	switch c.Op {
 	case OpRemove:
@@ -78,7 +81,7 @@ func (img *Image) Apply(c Change, caller *Caller) error {
 	if !ok {
 		return Errorf(KindInvalid, "Provided object does not match schema 'image': %s is not of type 'string'", jsonText(c.Value))
 	}
-	if err := CheckStorable(s); err != nil {
+	if err := CheckStorableValue(root, s); err != nil {
 		return err
 	}
 	img.Properties.Set(root, s)
@@ -146,6 +149,8 @@ func (img *Image) setBase(name string, v any) error {
 			return Errorf(KindInvalid, "Provided object does not match schema 'image': %s is not of type 'array'", jsonText(v))
 		}
 		tags := make([]string, 0, len(list))
+		// Every tag is checked before any is kept; SetTags drops
+		// duplicates with a set, so a long list costs linear time.
 		for _, t := range list {
 			s, ok := t.(string)
 			if !ok {
@@ -163,10 +168,10 @@ func (img *Image) setBase(name string, v any) error {
 
 // CheckTag returns Invalid for a tag Glance would refuse.
 func CheckTag(tag string) error {
-	if len([]rune(tag)) > 255 {
+	if utf8.RuneCountInString(tag) > 255 {
 		return Errorf(KindInvalid, "Provided object does not match schema 'image': '%s' is too long", tag)
 	}
-	return CheckStorable(tag)
+	return CheckStorableParam(tag)
 }
 
 func nullableString(name string, v any, max int) (*string, error) {
@@ -177,10 +182,10 @@ func nullableString(name string, v any, max int) (*string, error) {
 	if !ok {
 		return nil, Errorf(KindInvalid, "Provided object does not match schema 'image': %s is not of type 'null', 'string'", jsonText(v))
 	}
-	if len([]rune(s)) > max {
+	if utf8.RuneCountInString(s) > max {
 		return nil, Errorf(KindInvalid, "Provided object does not match schema 'image': %s is too long", jsonText(v))
 	}
-	if err := CheckStorable(s); err != nil {
+	if err := CheckStorableValue(name, s); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -117,11 +117,20 @@ func (img *Image) RemoveTag(tag string) bool {
 	return false
 }
 
-// SetTags replaces the tag set, dropping duplicates.
+// SetTags replaces the tag set, dropping duplicates with a set so that a
+// long list costs linear time.
 func (img *Image) SetTags(tags []string) {
 	img.Tags = nil
+	if len(tags) == 0 {
+		return
+	}
+	img.Tags = make([]string, 0, len(tags))
+	seen := make(map[string]struct{}, len(tags))
 	for _, t := range tags {
-		img.AddTag(t)
+		if _, dup := seen[t]; !dup {
+			seen[t] = struct{}{}
+			img.Tags = append(img.Tags, t)
+		}
 	}
 }
 

@@ -31,16 +31,22 @@ func (s *imageService) Create(ctx context.Context, req NewImage) (*Image, error)
 	if caller.ReadOnly {
 		return nil, Errorf(KindForbidden, "Read-only access")
 	}
+	// Glance's order: reserved names, the quotas (tags counted as sent),
+	// then what the database cannot store; counts come before any
+	// per-item work.
 	for _, p := range req.Properties {
 		if err := CheckWritable(p.Name); err != nil {
 			return nil, err
 		}
-		if err := errors.Join(CheckStorable(p.Name), CheckStorable(p.Value)); err != nil {
-			return nil, Errorf(KindInvalid, "%s", ErrorMessage(err))
-		}
 	}
-	if s.cfg.PropertyQuota >= 0 && countUserProperties(req.Properties) > s.cfg.PropertyQuota {
-		return nil, Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", countUserProperties(req.Properties), s.cfg.PropertyQuota)
+	if OverQuota(len(req.Tags), s.cfg.TagQuota) {
+		return nil, TagLimitError(len(req.Tags), s.cfg.TagQuota)
+	}
+	if n := countUserProperties(req.Properties); OverQuota(n, s.cfg.PropertyQuota) {
+		return nil, PropertyLimitError(n, s.cfg.PropertyQuota)
+	}
+	if err := checkNewImageStorable(req); err != nil {
+		return nil, err
 	}
 	now := s.cfg.Now().UTC()
 	img := &Image{
@@ -75,19 +81,41 @@ func (s *imageService) Create(ctx context.Context, req NewImage) (*Image, error)
 	if img.Owner != nil && !caller.Admin && *img.Owner != caller.ProjectID {
 		return nil, Errorf(KindForbidden, "You are not permitted to create images owned by '%s'.", *img.Owner)
 	}
-	for _, t := range req.Tags {
-		if err := CheckTag(t); err != nil {
-			return nil, err
-		}
-		img.AddTag(t)
-	}
-	if s.cfg.TagQuota >= 0 && len(img.Tags) > s.cfg.TagQuota {
-		return nil, Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", len(img.Tags), s.cfg.TagQuota)
-	}
+	img.SetTags(req.Tags)
 	if err := s.repo.Create(ctx, img); err != nil {
 		return nil, err
 	}
 	return img, nil
+}
+
+// checkNewImageStorable refuses what the database cannot store, in the
+// order Glance's database layer looks: name, owner, each property (name,
+// then value), then the tags.
+func checkNewImageStorable(req NewImage) error {
+	for _, a := range []struct {
+		name  string
+		value *string
+	}{{"name", req.Name}, {"owner", req.Owner}} {
+		if a.value != nil {
+			if err := CheckStorableValue(a.name, *a.value); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range req.Properties {
+		if err := CheckStorableName(p.Name); err != nil {
+			return err
+		}
+		if err := CheckStorableValue(p.Name, p.Value); err != nil {
+			return err
+		}
+	}
+	for _, t := range req.Tags {
+		if err := CheckTag(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func countUserProperties(p Properties) int {
@@ -185,11 +213,11 @@ func (s *imageService) Update(ctx context.Context, id string, changes []Change) 
 				return err
 			}
 		}
-		if n := countUserProperties(img.Properties); s.cfg.PropertyQuota >= 0 && n > before && n > s.cfg.PropertyQuota {
-			return Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", n, s.cfg.PropertyQuota)
+		if n := countUserProperties(img.Properties); n > before && OverQuota(n, s.cfg.PropertyQuota) {
+			return PropertyLimitError(n, s.cfg.PropertyQuota)
 		}
-		if s.cfg.TagQuota >= 0 && len(img.Tags) > s.cfg.TagQuota {
-			return Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", len(img.Tags), s.cfg.TagQuota)
+		if OverQuota(len(img.Tags), s.cfg.TagQuota) {
+			return TagLimitError(len(img.Tags), s.cfg.TagQuota)
 		}
 		return nil
 	})
@@ -277,8 +305,8 @@ func (s *imageService) AddTag(ctx context.Context, id, tag string) error {
 	}
 	_, err := s.update(ctx, id, func(img *Image) error {
 		img.AddTag(tag)
-		if s.cfg.TagQuota >= 0 && len(img.Tags) > s.cfg.TagQuota {
-			return Errorf(KindTooLarge, "Attempted: %d, Maximum: %d", len(img.Tags), s.cfg.TagQuota)
+		if OverQuota(len(img.Tags), s.cfg.TagQuota) {
+			return TagLimitError(len(img.Tags), s.cfg.TagQuota)
 		}
 		return nil
 	})

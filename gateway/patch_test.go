@@ -174,11 +174,7 @@ func TestParsePatch(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			v, err := schemas.DecodeBody([]byte(c.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := parsePatch(v, c.draft4)
+			got, err := parsePatch([]byte(c.body), c.draft4, -1, nil)
 			if c.want == nil {
 				wantError(t, err, 400, c.msg)
 				return
@@ -226,10 +222,10 @@ func FuzzParsePatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte, draft4 bool) {
 		v, err := schemas.DecodeBody(body)
-		if err != nil {
+		if _, serr := schemas.Scan(body); err != nil || serr != nil {
 			return
 		}
-		changes, err := parsePatch(v, draft4)
+		changes, err := parsePatch(body, draft4, -1, nil)
 		if err != nil {
 			if errStatus(err) != 400 {
 				t.Fatalf("%s: status %d %q, want 400", body, errStatus(err), errText(err))

@@ -45,6 +45,11 @@ type Config struct {
 	// error; the error's client message is the reason shown. It runs on
 	// every health check, so it must be cheap.
 	Health func(context.Context) error
+	// Quotas, when set, are checked against the counts of a body before
+	// its items are decoded.
+	Quotas *Quotas
+	// MaxHeaderLine is [DEFAULT] max_header_line; 0: no limit.
+	MaxHeaderLine int
 }
 
 // StoreInfo describes one backend for /v2/info/stores.
@@ -93,6 +98,9 @@ func New(cfg Config, images domain.ImageService) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.refuseHeaders(w, r) {
+		return
+	}
 	s.echo.ServeHTTP(w, r)
 }
 

@@ -4,7 +4,25 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// maxQuoted bounds the bytes of a string quoted in a message: Glance
+// quotes a value whole, which for a 4 MiB string in a 4 MiB body makes
+// each refusal copy megabytes several times over.
+const maxQuoted = 1024
+
+// cutQuoted ends a string too long to quote with "...".
+func cutQuoted(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
 
 // repr renders a decoded JSON value as Python's repr would, because
 // Glance's validation messages quote values that way ('x', None, True).
@@ -18,6 +36,7 @@ func repr(v any) string {
 		}
 		return "False"
 	case string:
+		x = cutQuoted(x)
 		if strings.Contains(x, "'") && !strings.Contains(x, `"`) {
 			return `"` + x + `"`
 		}

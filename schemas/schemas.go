@@ -27,6 +27,9 @@ type Options struct {
 type Set struct {
 	docs  map[string][]byte
 	image *jsonschema.Schema
+	// imageProps are the attributes the image schema names; others are
+	// additional properties, which must be strings.
+	imageProps map[string]bool
 }
 
 // static are the documents served as stored.
@@ -50,6 +53,12 @@ func New(opts Options) (*Set, error) {
 		return nil, err
 	}
 	s.docs["image"] = Encode(image)
+	s.imageProps = map[string]bool{}
+	if props, ok := image.Get("properties"); ok {
+		for _, f := range props.(Object) {
+			s.imageProps[f.Key] = true
+		}
+	}
 	s.docs["images"] = Encode(Object{
 		{"name", "images"},
 		{"properties", Object{
@@ -130,6 +139,10 @@ func (e *ValidationError) Error() string { return e.Message }
 func (s *Set) ValidateImage(body map[string]any) error {
 	return validate(s.image, "image", body)
 }
+
+// ImageProperty reports whether the image schema names attribute name;
+// every other attribute is an additional property, a string.
+func (s *Set) ImageProperty(name string) bool { return s.imageProps[name] }
 
 func validate(sch *jsonschema.Schema, name string, v any) error {
 	err := sch.Validate(v)

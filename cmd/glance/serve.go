@@ -134,13 +134,15 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Logger:                logger.With("logger", "glance.api"),
 		Authorize:             enforcer.Authorize,
 		Health:                db.Check,
+		Quotas:                &gateway.Quotas{Tags: d.ImageTagQuota, Properties: d.ImagePropertyQuota},
+		MaxHeaderLine:         d.MaxHeaderLine,
 	}, images)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))
 	if err != nil {
 		return fmt.Errorf("[DEFAULT] bind_host/bind_port: %w", err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: gateway.MaxHeaderBytes, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	if d.ClientSocketTimeout > 0 {
 		srv.IdleTimeout = time.Duration(d.ClientSocketTimeout) * time.Second
 	}
