@@ -67,3 +67,38 @@ func TestStartRecoversInterruptedUpload(t *testing.T) {
 		t.Fatalf("upload after recovery: %d %s", resp.StatusCode, body)
 	}
 }
+
+// Data stored under a queued image's id was left by a crash (say, of a
+// version that did not clean up at start, or one cut off between
+// storing and recording a location): it must not make the image
+// refuse every upload, nor outlive the image.
+func TestOrphanedDataIsDiscarded(t *testing.T) {
+	base, dir := MustStartServerIn(t, "")
+	a := api{base: base}
+	orphan := func(id string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, "images"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "images", id), []byte("left by a crash"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	uploaded := a.create(t, `{"name":"upload again","disk_format":"raw","container_format":"bare"}`)
+	orphan(uploaded.ID)
+	a.upload(t, uploaded.ID, []byte("the real data"))
+	resp, body := a.do(t, "GET", "/v2/images/"+uploaded.ID+"/file", nil, "")
+	mustStatus(t, "download", resp, body, http.StatusOK)
+	if string(body) != "the real data" {
+		t.Errorf("downloaded %q", body)
+	}
+
+	deleted := a.create(t, `{"name":"delete","disk_format":"raw","container_format":"bare"}`)
+	orphan(deleted.ID)
+	resp, body = a.do(t, "DELETE", "/v2/images/"+deleted.ID, nil, "")
+	mustStatus(t, "delete", resp, body, http.StatusNoContent)
+	if files := datadirFiles(t, dir); len(files) != 1 || files[0] != uploaded.ID {
+		t.Errorf("datadir holds %q, want only %s", files, uploaded.ID)
+	}
+}

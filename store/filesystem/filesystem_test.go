@@ -143,6 +143,9 @@ func TestBadIDs(t *testing.T) {
 		if !domain.IsKind(err, domain.KindInvalid) {
 			t.Errorf("Put(%q): %v, want Invalid", id, err)
 		}
+		if err := s.Discard(t.Context(), id); !domain.IsKind(err, domain.KindInvalid) {
+			t.Errorf("Discard(%q): %v, want Invalid", id, err)
+		}
 	}
 	if names := files(t, s); len(names) != 0 {
 		t.Fatalf("datadir holds %v", names)
