@@ -76,7 +76,7 @@ func conflict(id string) error {
 // write copies data into f and syncs it. io.Copy lets a source that is
 // an io.WriterTo (the domain's digester) hand over its buffers directly.
 func (s *Store) write(ctx context.Context, f *os.File, data io.Reader, size int64) (int64, error) {
-	if err := preallocate(f, size); err != nil {
+	if err := checkSpace(f, size); err != nil {
 		return 0, writeError(err)
 	}
 	w := &fileWriter{ctx: ctx, f: f}
