@@ -37,6 +37,9 @@ type Config struct {
 	Stores     []StoreInfo
 	Schemas    *schemas.Set
 	Logger     *slog.Logger
+	// ClientSocketTimeout cuts off an upload or download that moves no
+	// data for this long (client_socket_timeout); 0 is no limit.
+	ClientSocketTimeout time.Duration
 }
 
 // StoreInfo describes one backend for /v2/info/stores.
@@ -156,8 +159,12 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r, resp := c.Request(), c.Response()
+		status := any(resp.Status)
+		if c.Get(droppedKey) != nil {
+			status = "-" // closed without a response
+		}
 		s.log.InfoContext(r.Context(), r.RemoteAddr+" \""+r.Method+" "+r.RequestURI+" "+r.Proto+"\"",
-			"status", resp.Status, "len", resp.Size, "time", time.Since(start).Seconds())
+			"status", status, "len", resp.Size, "time", time.Since(start).Seconds())
 		return nil
 	}
 }

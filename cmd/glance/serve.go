@@ -128,6 +128,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Stores:                infos,
 		Schemas:               sch,
 		Logger:                logger.With("logger", "glance.api"),
+		ClientSocketTimeout:   time.Duration(d.ClientSocketTimeout) * time.Second,
 	}, images)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))
