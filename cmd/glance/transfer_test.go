@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,12 +17,16 @@ import (
 )
 
 // mustStartLogged is MustStartServerIn that also returns the server log.
-func mustStartLogged(t *testing.T, extra string) (base, dir string, log *syncBuffer) {
+// The datadir is dir/images unless datadir names one.
+func mustStartLogged(t *testing.T, extra, datadir string) (base, dir string, log *syncBuffer) {
 	t.Helper()
 	dir = t.TempDir()
+	if datadir == "" {
+		datadir = filepath.Join(dir, "images")
+	}
 	conf := "[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n" + extra +
 		"\n[database]\nconnection = sqlite:///" + filepath.Join(dir, "glance.sqlite") +
-		"\n[glance_store]\nfilesystem_store_datadir = " + filepath.Join(dir, "images") + "\n"
+		"\n[glance_store]\nfilesystem_store_datadir = " + datadir + "\n"
 	path := filepath.Join(dir, "glance-api.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -97,7 +104,7 @@ func waitForLog(t *testing.T, log *syncBuffer, words ...string) string {
 // client_socket_timeout: the connection closes, the image is queued
 // again without partial data, and it can be uploaded again.
 func TestStalledUploadIsCut(t *testing.T) {
-	base, dir, log := mustStartLogged(t, "client_socket_timeout = 1")
+	base, dir, log := mustStartLogged(t, "client_socket_timeout = 1", "")
 	a := api{base: base}
 	img := a.create(t, `{"name":"stalled","disk_format":"raw","container_format":"bare"}`)
 	data := randomData(200_000)
@@ -117,7 +124,7 @@ func TestStalledUploadIsCut(t *testing.T) {
 // client_socket_timeout, instead of holding the server's file and
 // goroutine for as long as it likes.
 func TestStalledDownloadIsCut(t *testing.T) {
-	base, _, log := mustStartLogged(t, "client_socket_timeout = 1")
+	base, _, log := mustStartLogged(t, "client_socket_timeout = 1", "")
 	a := api{base: base}
 	img := a.create(t, `{"name":"unread","disk_format":"raw","container_format":"bare"}`)
 	data := randomData(64 << 20)
@@ -139,7 +146,7 @@ func TestStalledDownloadIsCut(t *testing.T) {
 // A client that hangs up mid-upload or mid-download is logged for what
 // it did, with the image and the bytes so far, never as a server error.
 func TestClientLeavesMidTransfer(t *testing.T) {
-	base, dir, log := mustStartLogged(t, "")
+	base, dir, log := mustStartLogged(t, "", "")
 	a := api{base: base}
 
 	for _, how := range []string{"close", "reset"} {
@@ -185,4 +192,60 @@ func TestClientLeavesMidTransfer(t *testing.T) {
 			t.Errorf("image %s after an aborted download", got.Status)
 		}
 	})
+}
+
+// mustMountSmallFS mounts a tmpfs of size (as mount's size= option) in a
+// temp dir for the test. Mounting needs root: elsewhere the test skips,
+// except in CI, where a skip would hide the test.
+func mustMountSmallFS(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("mounting a small filesystem needs root, and CI must run this test")
+		}
+		t.Skip("mounting a small filesystem needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v\n%s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// On a 64 MiB store, a client that announces 48 MiB and sends nothing
+// must not make another client's 32 MiB upload fail with 413; an
+// announced size that cannot fit is refused at once.
+func TestAnnouncedSizeReservesNothing(t *testing.T) {
+	small := mustMountSmallFS(t, "64m")
+	base, _, _ := mustStartLogged(t, "", filepath.Join(small, "images"))
+	a := api{base: base}
+	silent := a.create(t, `{"name":"silent","disk_format":"raw","container_format":"bare"}`)
+	conn := mustDial(t, base)
+	startUpload(t, conn, silent.ID, make([]byte, 48<<20), 1)
+	waitFor(t, "the silent upload to start", func() bool { return a.get(t, silent.ID).Status == "saving" })
+
+	img := a.create(t, `{"name":"real","disk_format":"raw","container_format":"bare"}`)
+	data := randomData(32 << 20)
+	resp, body := put(t, base, img.ID, bytes.NewReader(data), int64(len(data)), nil)
+	mustStatus(t, "upload beside a silent one", resp, body, 204)
+
+	huge := a.create(t, `{"name":"huge","disk_format":"raw","container_format":"bare"}`)
+	hugeConn := mustDial(t, base)
+	fmt.Fprintf(hugeConn, "PUT /v2/images/%s/file HTTP/1.1\r\nHost: glance\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", huge.ID, 65<<20)
+	hugeConn.SetReadDeadline(time.Now().Add(30 * time.Second)) // keeps a failure from hanging
+	resp, err := http.ReadResponse(bufio.NewReader(hugeConn), nil)
+	if err != nil {
+		t.Fatalf("no answer before the data was sent: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("upload announcing more than the store holds: %d, want 413", resp.StatusCode)
+	}
+	conn.Close()
+	waitFor(t, "the silent upload to end", func() bool { return a.get(t, silent.ID).Status == "queued" })
 }
