@@ -16,8 +16,11 @@ import (
 const droppedKey = "glance.dropped"
 
 // downloadChunk is how much of a download goes out between renewals of
-// the write deadline. Each chunk of a file goes out with sendfile.
-const downloadChunk = 4 << 20
+// the write deadline, so a client must take at least this much per
+// timeout (1.2 KB/s at the default 900 s; eventlet's limit is per send
+// of 64 KiB). Each chunk of a file goes out with sendfile, and 1 MiB
+// chunks measured no dearer than 4 MiB ones or a single copy.
+const downloadChunk = 1 << 20
 
 // progressReader is an upload's body. Before each read it renews the
 // connection's read deadline, so that a client that sends nothing for
