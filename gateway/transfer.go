@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"syscall"
@@ -84,8 +85,13 @@ func clientFault(err error) string {
 		return ""
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return "stalled"
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return "left"
+	}
+	for _, errno := range []syscall.Errno{syscall.ECONNRESET, syscall.EPIPE, syscall.ECONNABORTED, syscall.ETIMEDOUT} {
+		if errors.Is(err, errno) {
+			return "left"
+		}
 	}
 	return ""
 }
