@@ -77,6 +77,7 @@ type digester struct {
 	newHash func() hash.Hash
 
 	startOnce sync.Once
+	begun     atomic.Bool // begin ran
 	stopOnce  sync.Once
 	stop      chan struct{}  // closed by Close: every goroutine returns
 	tokens    chan struct{}  // one per block in flight
@@ -126,6 +127,7 @@ func newDigester(src io.Reader, limit int64, algo string) *digester {
 // reading (a duplicate id, say) costs no goroutines.
 func (d *digester) begin() {
 	d.startOnce.Do(func() {
+		d.begun.Store(true)
 		d.all.Add(3)
 		d.hashers.Add(2)
 		go d.fill()
@@ -133,6 +135,10 @@ func (d *digester) begin() {
 		go d.hash(d.toHash, d.newHash(), &d.hashSum)
 	})
 }
+
+// started reports whether the pipeline began reading the source: until
+// then a consumer that gave up leaves the data for another one.
+func (d *digester) started() bool { return d.begun.Load() }
 
 // fill is the reader goroutine: it reads src into blocks and fans each
 // block out, then records why it stopped and closes the channels.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/go-glance/glance/domain/fault"
 )
 
 type imageService struct {
@@ -257,6 +259,13 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 	if to == StatusDeleted {
 		s.deleteData(ctx, img.Locations)
 	}
+	// An upload cut off by a crash may have stored data that no location
+	// records. A saving image's data is its upload's to remove.
+	if len(img.Locations) == 0 && img.Status != StatusSaving {
+		if err := discardData(context.WithoutCancel(ctx), s.stores, id); err != nil {
+			s.logf(ctx, "Failed to remove data left for image %s: %v", id, err)
+		}
+	}
 	return nil
 }
 
@@ -331,9 +340,16 @@ func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err er
 	if err != nil {
 		return err
 	}
-	if _, err := s.update(ctx, id, func(img *Image) error { return img.MoveTo(StatusSaving) }); err != nil {
+	// A queued image has no data, so whatever is stored under its id
+	// was left by a crash; this request owns the upload from here on.
+	var orphaned bool
+	if _, err := s.update(ctx, id, func(img *Image) error {
+		orphaned = img.Status == StatusQueued && len(img.Locations) == 0
+		return img.MoveTo(StatusSaving)
+	}); err != nil {
 		return err
 	}
+	fault.Crash(fault.UploadSaving)
 	var stored *StoredData
 	defer func() {
 		if err == nil {
@@ -362,6 +378,13 @@ func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err er
 	digest := newDigester(up.Data, s.cfg.SizeCap, s.cfg.HashAlgorithm)
 	defer digest.Close()
 	data, err := st.Put(ctx, id, digest, up.Size)
+	if IsKind(err, KindConflict) && orphaned && !digest.started() {
+		if derr := discardData(context.WithoutCancel(ctx), s.stores, id); derr != nil {
+			return derr
+		}
+		s.logf(ctx, "Removed data that an interrupted upload left for image %s", id)
+		data, err = st.Put(ctx, id, digest, up.Size)
+	}
 	if err != nil {
 		if derr := digest.Err(); derr != nil {
 			return derr
@@ -369,6 +392,7 @@ func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err er
 		return err
 	}
 	stored = &data
+	fault.Crash(fault.UploadStored)
 	sum, err := digest.Sum()
 	if err != nil {
 		return err
@@ -400,6 +424,9 @@ func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err er
 		img.Locations = append(img.Locations, Location{URL: data.URL, Metadata: meta})
 		return img.MoveTo(StatusActive)
 	})
+	if err == nil {
+		fault.Crash(fault.UploadActive)
+	}
 	return err
 }
 

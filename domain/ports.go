@@ -58,6 +58,18 @@ type Store interface {
 	Stat(ctx context.Context, url string) (int64, error)
 }
 
+// DataDiscarder is a Store that can remove the data it holds for an
+// image by the image's id rather than by a location URL: the data a
+// crash left stored before any location recorded it. The domain finds
+// it by type assertion; a Store without it leaves such data to the
+// operator.
+type DataDiscarder interface {
+	// Discard removes the data Put stored for image id under the name
+	// Put gives it. Call it only when no location records that data and
+	// no Put of id can be running. Returns nil if there is none.
+	Discard(ctx context.Context, id string) error
+}
+
 // StoredData is where Put left the data and how much it wrote.
 type StoredData struct {
 	URL  string

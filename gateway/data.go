@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"io"
+	"fmt"
 	"math"
 	"mime"
 	"net/http"
@@ -29,14 +29,27 @@ func (s *Server) uploadImage(c echo.Context) error {
 	} else if r.ContentLength >= 0 {
 		size = r.ContentLength
 	}
-	up := domain.Upload{Data: r.Body, Size: size}
+	body := &progressReader{r: r.Body, rc: http.NewResponseController(c.Response()), timeout: s.cfg.ClientSocketTimeout}
+	up := domain.Upload{Data: body, Size: size}
 	if s.cfg.MultiStore {
 		up.Store = r.Header.Get("X-Image-Meta-Store")
 	}
-	if err := s.images.Upload(ctx(c), c.Param("id"), up); err != nil {
+	err := s.images.Upload(ctx(c), c.Param("id"), up)
+	if err == nil {
+		return noContent(c)
+	}
+	// The upload failed because the client did: it hears nothing more.
+	switch clientFault(body.err) {
+	case "stalled":
+		s.log.WarnContext(ctx(c), fmt.Sprintf("Upload of image %s stalled: no data for %s after %d bytes; closing the connection",
+			c.Param("id"), s.cfg.ClientSocketTimeout, body.n))
+	case "left":
+		s.log.InfoContext(ctx(c), fmt.Sprintf("Upload of image %s ended: the client left after %d bytes", c.Param("id"), body.n))
+	default:
 		return err
 	}
-	return noContent(c)
+	dropConnection(c)
+	return nil
 }
 
 func (s *Server) downloadImage(c echo.Context) error {
@@ -71,12 +84,21 @@ func (s *Server) downloadImage(c echo.Context) error {
 			strconv.FormatInt(d.Offset+d.Length-1, 10)+"/"+strconv.FormatInt(d.Total, 10))
 	}
 	resp.WriteHeader(code)
-	// Copy to the raw writer through a LimitedReader so that a file body
-	// goes out with sendfile.
-	n, err := io.Copy(resp.Writer, &io.LimitedReader{R: d.Body, N: d.Length})
+	// Copy to the raw writer so that a file body goes out with sendfile.
+	n, err := copyChunked(resp.Writer, d.Body, d.Length, s.cfg.ClientSocketTimeout)
 	resp.Size += n
-	if err != nil {
-		s.log.WarnContext(ctx(c), "Download of image "+d.Image.ID+" interrupted: "+err.Error())
+	// The status line is out: all that is left to do is say why the
+	// body stopped short.
+	switch clientFault(err) {
+	case "stalled":
+		s.log.WarnContext(ctx(c), fmt.Sprintf("Download of image %s stalled: the client read nothing for %s after %d of %d bytes; closing the connection",
+			d.Image.ID, s.cfg.ClientSocketTimeout, n, d.Length))
+	case "left":
+		s.log.InfoContext(ctx(c), fmt.Sprintf("Download of image %s ended: the client left after %d of %d bytes", d.Image.ID, n, d.Length))
+	default:
+		if err != nil {
+			s.log.ErrorContext(ctx(c), fmt.Sprintf("Download of image %s failed after %d of %d bytes: %v", d.Image.ID, n, d.Length, err))
+		}
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ type Config struct {
 	Quotas *Quotas
 	// MaxHeaderLine is [DEFAULT] max_header_line; 0: no limit.
 	MaxHeaderLine int
+	// ClientSocketTimeout cuts off an upload or download that moves no
+	// data for this long (client_socket_timeout); 0 is no limit.
+	ClientSocketTimeout time.Duration
 }
 
 // StoreInfo describes one backend for /v2/info/stores.
@@ -185,8 +188,12 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r, resp := c.Request(), c.Response()
+		status := any(resp.Status)
+		if c.Get(droppedKey) != nil {
+			status = "-" // closed without a response
+		}
 		s.log.InfoContext(r.Context(), r.RemoteAddr+" \""+r.Method+" "+r.RequestURI+" "+r.Proto+"\"",
-			"status", resp.Status, "len", resp.Size, "time", time.Since(start).Seconds())
+			"status", status, "len", resp.Size, "time", time.Since(start).Seconds())
 		return nil
 	}
 }

@@ -62,4 +62,25 @@ type Owner interface {
 	Owns(url string) bool
 }
 
-var _ domain.Store = Driver(nil)
+// Discarder is implemented by drivers that can remove the data of an
+// image by its id, whatever state a crash left it in: data Put stored
+// whose location never reached the database answers Conflict to every
+// later Put of that id, and no location would ever delete it. The
+// domain calls Discard for an image it knows has no location and no
+// upload running: at the start of the process owning the database, for
+// images a crash left saving; when an upload it has just begun meets
+// Conflict; when it deletes an image that has no location.
+type Discarder interface {
+	// Discard removes the data stored for image id under the name Put
+	// gives it, so that a later Put of id can succeed. It need not
+	// remove what a Put still running writes under other names.
+	//
+	// Errors: nil if there is no such data; Invalid for an id Put would
+	// refuse; Unavailable if the backend refuses.
+	Discard(ctx context.Context, id string) error
+}
+
+var (
+	_ domain.Store         = Driver(nil)
+	_ domain.DataDiscarder = Discarder(nil)
+)

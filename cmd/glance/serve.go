@@ -62,15 +62,6 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		if err := db.Sync(ctx); err != nil {
 			return fmt.Errorf("creating the SQLite schema: %w", err)
 		}
-		// This process owns the embedded database, so an image still
-		// saving was cut off by a crash: let its owner upload again.
-		ids, err := domain.RecoverUploads(ctx, dal.Images(db), time.Now().UTC())
-		if err != nil {
-			return fmt.Errorf("recovering interrupted uploads: %w", err)
-		}
-		for _, id := range ids {
-			logger.Warn("Image " + id + " was left saving by an interrupted upload; it is queued again")
-		}
 	} else if _, err := db.Version(ctx); err != nil {
 		return fmt.Errorf("database not ready (run glance-manage db sync): %w", err)
 	}
@@ -87,6 +78,18 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		return err
 	}
 	checkCatalogue(ctx, cfg, db, logger)
+	if isSQLite(cfg.Database.Connection) {
+		// This process owns the embedded database, so an image still
+		// saving was cut off by a crash: remove what its upload stored
+		// and let its owner upload again.
+		ids, err := domain.RecoverUploads(ctx, dal.Images(db), stores, time.Now().UTC())
+		if err != nil {
+			return fmt.Errorf("recovering interrupted uploads: %w", err)
+		}
+		for _, id := range ids {
+			logger.Warn("Image " + id + " was left saving by an interrupted upload; it is queued again")
+		}
+	}
 	sch, err := schemas.New(schemas.Options{DiskFormats: cfg.ImageFormat.DiskFormats, ContainerFormats: cfg.ImageFormat.ContainerFormats})
 	if err != nil {
 		return err
@@ -136,6 +139,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Health:                db.Check,
 		Quotas:                &gateway.Quotas{Tags: d.ImageTagQuota, Properties: d.ImagePropertyQuota},
 		MaxHeaderLine:         d.MaxHeaderLine,
+		ClientSocketTimeout:   time.Duration(d.ClientSocketTimeout) * time.Second,
 	}, images)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))

@@ -60,6 +60,13 @@ func MustStartServerIn(tb testing.TB, extra string) (base, dir string) {
 // base URL of the server it starts.
 func MustRun(tb testing.TB, dir string, args ...string) string {
 	tb.Helper()
+	base, _ := MustRunLogged(tb, dir, args...)
+	return base
+}
+
+// MustRunLogged is MustRun that also returns the server's log.
+func MustRunLogged(tb testing.TB, dir string, args ...string) (string, *syncBuffer) {
+	tb.Helper()
 	log := &syncBuffer{}
 	ready := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -84,7 +91,7 @@ func MustRun(tb testing.TB, dir string, args ...string) string {
 			tb.Logf("server log:\n%s", log.String())
 		}
 	})
-	return "http://" + addr.String()
+	return "http://" + addr.String(), log
 }
 
 // request is one HTTP exchange of a test.

@@ -37,8 +37,9 @@ type Store struct {
 }
 
 var (
-	_ store.Driver = (*Store)(nil)
-	_ store.Owner  = (*Store)(nil)
+	_ store.Driver    = (*Store)(nil)
+	_ store.Owner     = (*Store)(nil)
+	_ store.Discarder = (*Store)(nil)
 )
 
 // New returns the driver for o. It does not touch the disk: Put creates

@@ -144,6 +144,9 @@ func TestBadIDs(t *testing.T) {
 		if !domain.IsKind(err, domain.KindInvalid) {
 			t.Errorf("Put(%q): %v, want Invalid", id, err)
 		}
+		if err := s.Discard(t.Context(), id); !domain.IsKind(err, domain.KindInvalid) {
+			t.Errorf("Discard(%q): %v, want Invalid", id, err)
+		}
 	}
 	if names := files(t, s); len(names) != 0 {
 		t.Fatalf("datadir holds %v", names)
@@ -349,14 +352,15 @@ func TestWriteErrorKinds(t *testing.T) {
 	}
 }
 
-// TestPreallocateFull checks a size hint larger than the disk fails the
-// upload before any data is read.
-func TestPreallocateFull(t *testing.T) {
+// TestSizeBeyondDisk checks a size hint larger than the disk fails the
+// upload before any data is read (TestDeclaredSizeTooLarge checks the
+// same at the edge of a small filesystem).
+func TestSizeBeyondDisk(t *testing.T) {
 	s := newStore(t, Options{})
 	src := &countingReader{}
 	_, err := s.Put(t.Context(), storetest.NewID(), src, 1<<62)
 	if !domain.IsKind(err, domain.KindTooLarge) {
-		t.Skipf("the filesystem did not refuse a %d-byte preallocation: %v", int64(1<<62), err)
+		t.Fatalf("Put announcing %d bytes: %v, want TooLarge", int64(1<<62), err)
 	}
 	if src.n != 0 {
 		t.Fatalf("read %d bytes before refusing", src.n)

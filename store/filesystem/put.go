@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/domain/fault"
 )
 
 // Put writes data to a temporary file in the datadir, syncs it and only
@@ -47,9 +48,11 @@ func (s *Store) Put(ctx context.Context, id string, data io.Reader, size int64) 
 	if err != nil {
 		return domain.StoredData{}, err
 	}
+	fault.Crash(fault.UploadSynced)
 	if err := s.commit(tmp, final, id); err != nil {
 		return domain.StoredData{}, err
 	}
+	fault.Crash(fault.UploadLinked)
 	return domain.StoredData{URL: s.url(id), Size: n, Metadata: s.metadata()}, nil
 }
 
@@ -73,7 +76,7 @@ func conflict(id string) error {
 // write copies data into f and syncs it. io.Copy lets a source that is
 // an io.WriterTo (the domain's digester) hand over its buffers directly.
 func (s *Store) write(ctx context.Context, f *os.File, data io.Reader, size int64) (int64, error) {
-	if err := preallocate(f, size); err != nil {
+	if err := checkSpace(f, size); err != nil {
 		return 0, writeError(err)
 	}
 	w := &fileWriter{ctx: ctx, f: f}
@@ -121,6 +124,7 @@ func (w *fileWriter) Write(p []byte) (int, error) {
 		w.err = writeError(err)
 		return n, w.err
 	}
+	fault.Crash(fault.UploadPartial)
 	if w.written-w.flushed >= writebackChunk {
 		startWriteback(w.f, w.flushed, w.written-w.flushed)
 		w.flushed = w.written

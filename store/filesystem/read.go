@@ -2,8 +2,11 @@ package filesystem
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"github.com/go-glance/glance/domain"
@@ -116,4 +119,24 @@ func (s *Store) Delete(ctx context.Context, url string) error {
 		return readError(err, url)
 	}
 	return nil
+}
+
+// Discard removes the file <datadir>/<id>, which a crash may have left
+// behind without a location pointing to it. Temporary files of uploads
+// are RemoveTemp's: a running upload may own them.
+//
+// Errors: nil if there is no such file; Invalid for an id that is not a
+// plain file name; Unavailable if removing it is denied.
+func (s *Store) Discard(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkName(id); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(s.dir, id))
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return readError(err, s.url(id))
 }

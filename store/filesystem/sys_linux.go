@@ -1,26 +1,28 @@
 package filesystem
 
 import (
-	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// preallocate reserves size bytes for f when the size is known, so that
-// an upload that cannot fit fails with ENOSPC before any data is read
-// rather than after gigabytes, and the file gets few extents. KEEP_SIZE
-// leaves the file's size alone: a size hint that was too large adds no
-// zeros to the image. Filesystems that cannot preallocate go without.
-func preallocate(f *os.File, size int64) error {
+// checkSpace refuses size bytes (when known) that cannot fit in the
+// space left on f's filesystem to unprivileged users, so that such an
+// upload fails before any data is read rather than after gigabytes. It
+// reserves nothing: space goes to whichever upload's data arrives
+// first, so one client cannot hold space for data it never sends.
+func checkSpace(f *os.File, size int64) error {
 	if size <= 0 {
 		return nil
 	}
-	err := control(f, func(fd int) error { return unix.Fallocate(fd, unix.FALLOC_FL_KEEP_SIZE, 0, size) })
-	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) {
-		return nil
+	var st unix.Statfs_t
+	if err := control(f, func(fd int) error { return unix.Fstatfs(fd, &st) }); err != nil {
+		return nil // only a hint: writing will tell
 	}
-	return err
+	if bs := uint64(st.Bsize); bs > 0 && (uint64(size)+bs-1)/bs > st.Bavail {
+		return unix.ENOSPC
+	}
+	return nil
 }
 
 // startWriteback asks the kernel to begin writing n bytes of f from off

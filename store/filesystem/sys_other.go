@@ -4,8 +4,8 @@ package filesystem
 
 import "os"
 
-// preallocate and startWriteback are only hints; without Linux's
-// fallocate and sync_file_range the store goes without them.
-func preallocate(*os.File, int64) error { return nil }
+// checkSpace and startWriteback are only hints; without Linux's
+// fstatfs and sync_file_range the store goes without them.
+func checkSpace(*os.File, int64) error { return nil }
 
 func startWriteback(*os.File, int64, int64) {}

@@ -47,6 +47,7 @@ func Run(t *testing.T, newDriver func(t *testing.T) store.Driver, opts ...Option
 	t.Run("CanceledBefore", s.canceledBefore)
 	t.Run("CanceledDuring", s.canceledDuring)
 	t.Run("Concurrent", s.concurrent)
+	t.Run("Discard", s.discard)
 }
 
 // NewID returns a random image id shaped as a UUID.
@@ -316,4 +317,34 @@ func (s *suite) concurrent(t *testing.T) {
 			t.Fatalf("data of %s differs", ids[i])
 		}
 	}
+}
+
+// discard checks the optional Discarder: data stored for an id goes,
+// whatever its URL, so that id can be stored again; discarding what is
+// not there is no error, and other ids keep their data.
+func (s *suite) discard(t *testing.T) {
+	d := s.newDriver(t)
+	dd, ok := d.(store.Discarder)
+	if !ok {
+		t.Skip("the driver does not implement store.Discarder")
+	}
+	id, other := NewID(), NewID()
+	url := MustPut(t, d, id, Data(1000)).URL
+	kept := MustPut(t, d, other, Data(10))
+	if err := dd.Discard(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	_, err := d.Get(t.Context(), url, 0, -1)
+	wantKind(t, "Get after Discard", err, domain.KindNotFound)
+	if err := dd.Discard(t.Context(), id); err != nil {
+		t.Fatalf("Discard of nothing: %v", err)
+	}
+	checkFree(t, d, id)
+	if size, err := d.Stat(t.Context(), kept.URL); err != nil || size != 10 {
+		t.Fatalf("another image's data after Discard: %d bytes, %v", size, err)
+	}
+	if err := d.Delete(t.Context(), kept.URL); err != nil {
+		t.Fatal(err)
+	}
+	s.checkEmpty(t, d)
 }
