@@ -33,7 +33,7 @@ func (s *Server) uploadImage(c echo.Context) error {
 	if s.cfg.MultiStore {
 		up.Store = r.Header.Get("X-Image-Meta-Store")
 	}
-	if err := s.images.Upload(ctx(c), c.Param("id"), up); err != nil {
+	if _, err := s.images.Upload(ctx(c), c.Param("id"), up); err != nil {
 		return err
 	}
 	return noContent(c)
