@@ -149,6 +149,7 @@ func mysqlTarget(connection string, o Options) (target, error) {
 	cfg.ClientFoundRows = true
 	// A server that accepts and never answers is cut off, not waited
 	// for: the read limit leaves room for a lock wait to end first.
+	cfg.InterpolateParams = charset == "utf8" || charset == "utf8mb4" // one round trip per statement (see DB.prepared); safe for these charsets only
 	cfg.Timeout = wait
 	if !o.NoReadTimeout {
 		cfg.ReadTimeout = 2 * time.Duration(lockWaitSeconds(wait)) * time.Second

@@ -21,7 +21,11 @@ import (
 type DB struct {
 	dialect dialect
 	// gorm runs DDL and one-off statements; prepared runs the
-	// repository's statements, which repeat, through a statement cache.
+	// repository's statements, which repeat, through a statement cache
+	// on SQLite. MySQL statements go as text with their parameters
+	// interpolated by the driver, one round trip each: a statement
+	// prepared inside a transaction is prepared, run and closed again
+	// in every later one (database/sql's Tx.Stmt), three round trips.
 	gorm     *gorm.DB
 	prepared *gorm.DB
 	sql      *sql.DB
@@ -125,7 +129,7 @@ func OpenWith(ctx context.Context, connection string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", t.dialect, err)
 	}
-	db := &DB{dialect: t.dialect, gorm: g, sql: sqlDB, prepared: g.Session(&gorm.Session{PrepareStmt: true}),
+	db := &DB{dialect: t.dialect, gorm: g, sql: sqlDB, prepared: g.Session(&gorm.Session{PrepareStmt: t.dialect == sqlite}),
 		wait: o.PoolTimeout, where: t.where, file: watch}
 	db.configurePool(t)
 	if err := sqlDB.PingContext(ctx); err != nil {

@@ -85,6 +85,9 @@ func (r *imageRepo) get(q *gorm.DB, id string, v domain.Viewer, lock bool) (*dom
 	if id == "" || len(id) > maxIDLength {
 		return nil, notFound(id)
 	}
+	if r.db.dialect == mysqlDialect {
+		return r.getMySQL(q, id, v, lock)
+	}
 	cond, args := visibleTo(v, "")
 	query := "SELECT " + r.db.dialect.imageColumns() + " FROM images WHERE images.id = ? AND +images.deleted = 0 AND " + cond
 	if lock {

@@ -19,40 +19,76 @@ func (r *imageRepo) Update(ctx context.Context, id string, v domain.Viewer, now 
 		if err != nil {
 			return err
 		}
-		changed := loaded.Clone()
-		if err := change(changed); err != nil {
-			return err
-		}
-		if changed.ID != loaded.ID {
-			return domain.Errorf(domain.KindInternal, "An update may not change the image id.")
-		}
-		if r.beforeWrite != nil {
-			if err := r.beforeWrite(tx, id); err != nil {
-				return err
-			}
-		}
-		if err := r.writeImage(tx, loaded, changed, now); err != nil {
-			return err
-		}
-		c := children{tx: tx, d: r.db.dialect, id: id, now: now}
-		if err := writeTags(c, loaded.Tags, changed.Tags); err != nil {
-			return err
-		}
-		if err := writeProperties(c, loaded.Properties, changed.Properties); err != nil {
-			return err
-		}
-		if err := writeLocations(c, loaded.Locations, changed.Locations); err != nil {
-			return err
-		}
-		// What was stored, read back: new location ids, and times as the
-		// column keeps them.
-		stored, err = r.get(tx, id, domain.Viewer{Admin: true}, false)
+		stored, err = r.store(tx, loaded, now, change, false)
 		return err
 	})
 	if err != nil {
 		return nil, internal(err, "Failed to update the image")
 	}
 	return stored, nil
+}
+
+func (r *imageRepo) UpdateLoaded(ctx context.Context, loaded *domain.Image, now time.Time,
+	change func(*domain.Image) error) (*domain.Image, error) {
+	var stored *domain.Image
+	err := r.db.write(ctx, func(tx *gorm.DB) error {
+		var err error
+		stored, err = r.store(tx, loaded, now, change, true)
+		return err
+	})
+	if err != nil {
+		return nil, internal(err, "Failed to update the image")
+	}
+	return stored, nil
+}
+
+// store calls change on a copy of loaded and writes what it altered. It
+// returns the image as stored, not read back: times as the column keeps
+// them, new locations with their ids. When loaded may be stale, a
+// status that moved is told apart from an image that is gone.
+func (r *imageRepo) store(tx *gorm.DB, loaded *domain.Image, now time.Time,
+	change func(*domain.Image) error, stale bool) (*domain.Image, error) {
+	id := loaded.ID
+	changed := loaded.Clone()
+	if err := change(changed); err != nil {
+		return nil, err
+	}
+	if changed.ID != id {
+		return nil, domain.Errorf(domain.KindInternal, "An update may not change the image id.")
+	}
+	if r.beforeWrite != nil {
+		if err := r.beforeWrite(tx, id); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.writeImage(tx, loaded, changed, now); err != nil {
+		if stale && domain.IsKind(err, domain.KindConflict) {
+			return nil, r.casFailure(tx, id, loaded.Status, changed.Status)
+		}
+		return nil, err
+	}
+	c := children{tx: tx, d: r.db.dialect, id: id, now: now}
+	if err := writeTags(c, loaded.Tags, changed.Tags); err != nil {
+		return nil, err
+	}
+	if err := writeProperties(c, loaded.Properties, changed.Properties); err != nil {
+		return nil, err
+	}
+	if err := writeLocations(c, loaded.Locations, changed.Locations); err != nil {
+		return nil, err
+	}
+	// A copy: change may still hold the image it was given.
+	stored := changed.Clone()
+	stored.UpdatedAt = r.db.dialect.kept(now)
+	return stored, nil
+}
+
+// kept is t as a DATETIME column of the dialect keeps it (see at).
+func (d dialect) kept(t time.Time) time.Time {
+	if d == sqlite {
+		return t.UTC().Truncate(time.Microsecond)
+	}
+	return t.UTC().Truncate(time.Second)
 }
 
 // writeImage updates the columns change altered, and updated_at, as a
@@ -146,18 +182,19 @@ func writeProperties(c children, loaded, changed domain.Properties) error {
 
 // writeLocations matches locations by id: a loaded one that is gone is
 // marked deleted, one whose URL or metadata changed is rewritten, and
-// one without a known id is inserted.
+// one without a known id is inserted and gets its new id in changed.
 func writeLocations(c children, loaded, changed []domain.Location) error {
 	old := make(map[int64]domain.Location, len(loaded))
 	for _, l := range loaded {
 		old[l.ID] = l
 	}
 	kept := make(map[int64]bool, len(changed))
-	var added []domain.Location
-	for _, l := range changed {
+	var added []*domain.Location
+	for i := range changed {
+		l := changed[i]
 		prev, ok := old[l.ID]
 		if l.ID == 0 || !ok || kept[l.ID] {
-			added = append(added, l)
+			added = append(added, &changed[i])
 			continue
 		}
 		kept[l.ID] = true
@@ -180,7 +217,29 @@ func writeLocations(c children, loaded, changed []domain.Location) error {
 	if err := c.deleteLocations(removed); err != nil {
 		return err
 	}
-	return c.insertLocations(added)
+	for _, l := range added {
+		if err := insertLocation(c, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertLocation inserts l as an active location and sets its id.
+func insertLocation(c children, l *domain.Location) error {
+	meta, err := encodeMetadata(l.Metadata)
+	if err != nil {
+		return err
+	}
+	at := c.d.at(c.now)
+	res, err := c.tx.Statement.ConnPool.ExecContext(c.tx.Statement.Context, `INSERT INTO image_locations
+		(image_id, value, meta_data, status, created_at, updated_at, deleted)
+		VALUES (?, ?, ?, 'active', ?, ?, 0)`, c.id, l.URL, meta, at, at)
+	if err != nil {
+		return err
+	}
+	l.ID, err = res.LastInsertId()
+	return err
 }
 
 func sameLocation(a, b domain.Location) (bool, error) {

@@ -134,6 +134,15 @@ func (s *imageService) Get(ctx context.Context, id string) (*Image, error) {
 	return s.repo.Get(ctx, id, CallerFrom(ctx).Viewer())
 }
 
+// load returns image id as this request loaded it already, else as the
+// repository has it for the caller.
+func (s *imageService) load(ctx context.Context, id string) (*Image, error) {
+	if img := Loaded(ctx, id); img != nil {
+		return img, nil
+	}
+	return s.repo.Get(ctx, id, CallerFrom(ctx).Viewer())
+}
+
 func (s *imageService) List(ctx context.Context, req ListRequest) (*ImagePage, error) {
 	caller := CallerFrom(ctx)
 	limit := req.Limit
@@ -230,7 +239,7 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 	if caller.ReadOnly {
 		return Errorf(KindForbidden, "Read-only access")
 	}
-	img, err := s.repo.Get(ctx, id, caller.Viewer())
+	img, err := s.load(ctx, id)
 	if IsKind(err, KindNotFound) {
 		return Errorf(KindNotFound, "Failed to find image %s to delete", id)
 	}
@@ -282,8 +291,8 @@ func (s *imageService) deleteData(ctx context.Context, locs []Location) {
 	}
 }
 
-func (s *imageService) Deactivate(ctx context.Context, id string) error {
-	_, err := s.update(ctx, id, func(img *Image) error {
+func (s *imageService) Deactivate(ctx context.Context, id string) (*Image, error) {
+	return s.update(ctx, id, func(img *Image) error {
 		switch img.Status {
 		case StatusDeactivated:
 			return nil
@@ -292,11 +301,10 @@ func (s *imageService) Deactivate(ctx context.Context, id string) error {
 		}
 		return Errorf(KindForbidden, "Not allowed to deactivate image in status '%s'", img.Status)
 	})
-	return err
 }
 
-func (s *imageService) Reactivate(ctx context.Context, id string) error {
-	_, err := s.update(ctx, id, func(img *Image) error {
+func (s *imageService) Reactivate(ctx context.Context, id string) (*Image, error) {
+	return s.update(ctx, id, func(img *Image) error {
 		switch img.Status {
 		case StatusActive:
 			return nil
@@ -305,34 +313,43 @@ func (s *imageService) Reactivate(ctx context.Context, id string) error {
 		}
 		return Errorf(KindForbidden, "Not allowed to reactivate image in status '%s'", img.Status)
 	})
-	return err
 }
 
-func (s *imageService) AddTag(ctx context.Context, id, tag string) error {
+func (s *imageService) AddTag(ctx context.Context, id, tag string) (*Image, error) {
 	if err := CheckTag(tag); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := s.update(ctx, id, func(img *Image) error {
+	return s.update(ctx, id, func(img *Image) error {
 		img.AddTag(tag)
 		if OverQuota(len(img.Tags), s.cfg.TagQuota) {
 			return TagLimitError(len(img.Tags), s.cfg.TagQuota)
 		}
 		return nil
 	})
-	return err
 }
 
-func (s *imageService) RemoveTag(ctx context.Context, id, tag string) error {
-	_, err := s.update(ctx, id, func(img *Image) error {
+func (s *imageService) RemoveTag(ctx context.Context, id, tag string) (*Image, error) {
+	return s.update(ctx, id, func(img *Image) error {
 		if !img.RemoveTag(tag) {
 			return Errorf(KindNotFound, "The resource could not be found.")
 		}
 		return nil
 	})
-	return err
 }
 
-func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err error) {
+func (s *imageService) Upload(ctx context.Context, id string, up Upload) (*Image, error) {
+	var active *Image
+	err := s.upload(ctx, id, up, &active)
+	if err != nil {
+		return nil, err
+	}
+	return active, nil
+}
+
+// upload is Upload, leaving the active image in *active. The move to
+// active writes over the image the move to saving returned: only the
+// status is compared, so what others changed meanwhile is kept.
+func (s *imageService) upload(ctx context.Context, id string, up Upload, active **Image) (err error) {
 	if up.Size > s.cfg.SizeCap {
 		return Errorf(KindTooLarge, "The incoming image is too large: The provided image is too large.")
 	}
@@ -343,10 +360,11 @@ func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err er
 	// A queued image has no data, so whatever is stored under its id
 	// was left by a crash; this request owns the upload from here on.
 	var orphaned bool
-	if _, err := s.update(ctx, id, func(img *Image) error {
+	saving, err := s.update(ctx, id, func(img *Image) error {
 		orphaned = img.Status == StatusQueued && len(img.Locations) == 0
 		return img.MoveTo(StatusSaving)
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	fault.Crash(fault.UploadSaving)
@@ -400,7 +418,7 @@ func (s *imageService) Upload(ctx context.Context, id string, up Upload) (err er
 	if up.Size >= 0 && sum.Size != up.Size {
 		return Errorf(KindInvalid, "Size of uploaded data (%d bytes) does not match the announced size (%d bytes).", sum.Size, up.Size)
 	}
-	_, err = s.repo.Update(ctx, id, Viewer{Admin: true}, s.cfg.Now().UTC(), func(img *Image) error {
+	*active, err = s.repo.UpdateLoaded(ctx, saving, s.cfg.Now().UTC(), func(img *Image) error {
 		if img.Status != StatusSaving {
 			return Errorf(KindConflict, "Image status transition from %s to active is not allowed", img.Status)
 		}
@@ -439,7 +457,7 @@ func checkSame(name string, have *string, got string) error {
 
 func (s *imageService) Download(ctx context.Context, id string, r *ByteRange) (*Download, error) {
 	caller := CallerFrom(ctx)
-	img, err := s.repo.Get(ctx, id, caller.Viewer())
+	img, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -17,13 +17,23 @@ type ImageRepo interface {
 	Get(ctx context.Context, id string, v Viewer) (*Image, error)
 	// List returns the images q selects, in q's order, at most q.Limit.
 	List(ctx context.Context, q ImageQuery) ([]*Image, error)
-	// Update loads image id (visible to v), calls change on it and stores
-	// what change altered, setting updated_at to now. The write is a
-	// compare-and-swap on the status that was loaded: if another request
-	// moved the status meanwhile, Update returns Conflict and stores
-	// nothing. If change fails, nothing is stored and its error returned.
-	// Returns NotFound if the image is absent or not visible.
+	// Update loads image id (visible to v), locking it against other
+	// updates, calls change on it and stores what change altered, setting
+	// updated_at to now; it returns the image as stored without reading
+	// it back. The write is a compare-and-swap on the status that was
+	// loaded: if another request moved the status meanwhile, Update
+	// returns Conflict and stores nothing. If change fails, nothing is
+	// stored and its error returned. Returns NotFound if the image is
+	// absent or not visible.
 	Update(ctx context.Context, id string, v Viewer, now time.Time, change func(*Image) error) (*Image, error)
+	// UpdateLoaded is Update for an image the caller loaded earlier: it
+	// calls change on a copy of loaded and stores only what change
+	// altered, compare-and-swap on loaded's status, without loading
+	// anything. Changes made to other attributes since loaded was read
+	// are kept, so change must depend on nothing but the status (e.g. a
+	// status move). Returns NotFound if the image is gone, Conflict if
+	// its status moved.
+	UpdateLoaded(ctx context.Context, loaded *Image, now time.Time, change func(*Image) error) (*Image, error)
 	// Delete soft-deletes the image and its tags, properties and members,
 	// sets its status to status and marks its locations deleted, all
 	// compare-and-swap on the image's current status expected. Returns

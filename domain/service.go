@@ -8,6 +8,10 @@ import (
 
 // ImageService is the image API's behaviour, independent of HTTP. The
 // policy and notifier packages decorate it; the gateway calls it.
+//
+// A request loads its image at most twice: the policy decorator loads
+// it to decide and passes it down with WithLoaded, and a change loads
+// it once more, locked, to apply itself to the current state.
 type ImageService interface {
 	// Create registers a new queued image. Returns Forbidden for
 	// read-only or reserved properties, Invalid for bad values, Conflict
@@ -26,20 +30,22 @@ type ImageService interface {
 	// protected image, NotFound if absent.
 	Delete(ctx context.Context, id string) error
 	// Deactivate hides an active image's data from non-admins; a no-op
-	// when already deactivated. Forbidden from any other status.
-	Deactivate(ctx context.Context, id string) error
+	// when already deactivated. Forbidden from any other status. Like
+	// every action, it returns the image as stored.
+	Deactivate(ctx context.Context, id string) (*Image, error)
 	// Reactivate undoes Deactivate; a no-op when active.
-	Reactivate(ctx context.Context, id string) error
+	Reactivate(ctx context.Context, id string) (*Image, error)
 	// AddTag adds a tag (idempotent).
-	AddTag(ctx context.Context, id, tag string) error
+	AddTag(ctx context.Context, id, tag string) (*Image, error)
 	// RemoveTag removes a tag; NotFound if the image lacks it.
-	RemoveTag(ctx context.Context, id, tag string) error
+	RemoveTag(ctx context.Context, id, tag string) (*Image, error)
 	// Upload stores the image's data and makes it active. Returns
 	// Conflict unless the image is queued (exactly one of concurrent
 	// uploads wins), TooLarge beyond image_size_cap, Invalid when the
 	// announced size differs from the data. On any failure the image is
-	// queued again and no data is left behind.
-	Upload(ctx context.Context, id string, up Upload) error
+	// queued again and no data is left behind. Returns the active image
+	// as stored.
+	Upload(ctx context.Context, id string, up Upload) (*Image, error)
 	// Download opens the image's data, or the byte range r of it (nil:
 	// all). Returns a Download with a nil Body for an image without data,
 	// RangeNotSatisfiable for a range outside the data, Forbidden for a

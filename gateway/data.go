@@ -34,7 +34,7 @@ func (s *Server) uploadImage(c echo.Context) error {
 	if s.cfg.MultiStore {
 		up.Store = r.Header.Get("X-Image-Meta-Store")
 	}
-	err := s.images.Upload(ctx(c), c.Param("id"), up)
+	_, err := s.images.Upload(ctx(c), c.Param("id"), up)
 	if err == nil {
 		return noContent(c)
 	}

@@ -59,14 +59,14 @@ func (s *Server) deleteImage(c echo.Context) error {
 }
 
 func (s *Server) deactivateImage(c echo.Context) error {
-	if err := s.images.Deactivate(ctx(c), c.Param("id")); err != nil {
+	if _, err := s.images.Deactivate(ctx(c), c.Param("id")); err != nil {
 		return err
 	}
 	return noContent(c)
 }
 
 func (s *Server) reactivateImage(c echo.Context) error {
-	if err := s.images.Reactivate(ctx(c), c.Param("id")); err != nil {
+	if _, err := s.images.Reactivate(ctx(c), c.Param("id")); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -77,14 +77,14 @@ func (s *Server) addTag(c echo.Context) error {
 	if err := s.cfg.Schemas.ValidateImage(map[string]any{"tags": []any{tag}}); err != nil {
 		return err
 	}
-	if err := s.images.AddTag(ctx(c), c.Param("id"), tag); err != nil {
+	if _, err := s.images.AddTag(ctx(c), c.Param("id"), tag); err != nil {
 		return err
 	}
 	return noContent(c)
 }
 
 func (s *Server) removeTag(c echo.Context) error {
-	if err := s.images.RemoveTag(ctx(c), c.Param("id"), c.Param("tag")); err != nil {
+	if _, err := s.images.RemoveTag(ctx(c), c.Param("id"), c.Param("tag")); err != nil {
 		return err
 	}
 	return noContent(c)

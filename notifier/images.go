@@ -26,15 +26,25 @@ func (s *Images) emit(ctx context.Context, event string, payload any) {
 	s.sink.Notify(ctx, domain.Notification{EventType: event, Priority: "INFO", Payload: payload})
 }
 
-// emitImage re-reads the image so the payload shows the stored state.
-func (s *Images) emitImage(ctx context.Context, id string, events ...string) {
-	img, err := s.next.Get(ctx, id)
-	if err != nil {
-		return
+// emitImage sends events with img's payload when op succeeded, and
+// returns op's result unchanged.
+func (s *Images) emitImage(ctx context.Context, img *domain.Image, err error, events ...string) (*domain.Image, error) {
+	if err == nil && img != nil {
+		for _, e := range events {
+			s.emit(ctx, e, imagePayload(img, nil))
+		}
 	}
-	for _, e := range events {
-		s.emit(ctx, e, imagePayload(img, nil))
+	return img, err
+}
+
+// loaded is image id as the policy decorator loaded it for this
+// request, or, undecorated, as the service returns it now.
+func (s *Images) loaded(ctx context.Context, id string) *domain.Image {
+	if img := domain.Loaded(ctx, id); img != nil {
+		return img
 	}
+	img, _ := s.next.Get(ctx, id)
+	return img
 }
 
 // Create implements domain.ImageService.
@@ -67,61 +77,50 @@ func (s *Images) Update(ctx context.Context, id string, changes []domain.Change)
 
 // Delete implements domain.ImageService.
 func (s *Images) Delete(ctx context.Context, id string) error {
-	img, _ := s.next.Get(ctx, id)
+	img := s.loaded(ctx, id)
 	err := s.next.Delete(ctx, id)
 	if err == nil && img != nil {
 		now := s.now()
-		img.Status = domain.StatusDeleted
-		s.emit(ctx, "image.delete", imagePayload(img, &now))
+		deleted := img.Clone()
+		deleted.Status = domain.StatusDeleted
+		s.emit(ctx, "image.delete", imagePayload(deleted, &now))
 	}
 	return err
 }
 
 // Deactivate implements domain.ImageService.
-func (s *Images) Deactivate(ctx context.Context, id string) error {
-	err := s.next.Deactivate(ctx, id)
-	if err == nil {
-		s.emitImage(ctx, id, "image.update")
-	}
-	return err
+func (s *Images) Deactivate(ctx context.Context, id string) (*domain.Image, error) {
+	img, err := s.next.Deactivate(ctx, id)
+	return s.emitImage(ctx, img, err, "image.update")
 }
 
 // Reactivate implements domain.ImageService.
-func (s *Images) Reactivate(ctx context.Context, id string) error {
-	err := s.next.Reactivate(ctx, id)
-	if err == nil {
-		s.emitImage(ctx, id, "image.update")
-	}
-	return err
+func (s *Images) Reactivate(ctx context.Context, id string) (*domain.Image, error) {
+	img, err := s.next.Reactivate(ctx, id)
+	return s.emitImage(ctx, img, err, "image.update")
 }
 
 // AddTag implements domain.ImageService.
-func (s *Images) AddTag(ctx context.Context, id, tag string) error {
-	err := s.next.AddTag(ctx, id, tag)
-	if err == nil {
-		s.emitImage(ctx, id, "image.update")
-	}
-	return err
+func (s *Images) AddTag(ctx context.Context, id, tag string) (*domain.Image, error) {
+	img, err := s.next.AddTag(ctx, id, tag)
+	return s.emitImage(ctx, img, err, "image.update")
 }
 
 // RemoveTag implements domain.ImageService.
-func (s *Images) RemoveTag(ctx context.Context, id, tag string) error {
-	err := s.next.RemoveTag(ctx, id, tag)
-	if err == nil {
-		s.emitImage(ctx, id, "image.update")
-	}
-	return err
+func (s *Images) RemoveTag(ctx context.Context, id, tag string) (*domain.Image, error) {
+	img, err := s.next.RemoveTag(ctx, id, tag)
+	return s.emitImage(ctx, img, err, "image.update")
 }
 
 // Upload implements domain.ImageService: image.prepare before the data
-// flows, image.upload and image.activate once it is stored.
-func (s *Images) Upload(ctx context.Context, id string, up domain.Upload) error {
-	s.emitImage(ctx, id, "image.prepare")
-	err := s.next.Upload(ctx, id, up)
-	if err == nil {
-		s.emitImage(ctx, id, "image.upload", "image.activate")
+// flows, showing the image as it was before, then image.upload and
+// image.activate once it is stored.
+func (s *Images) Upload(ctx context.Context, id string, up domain.Upload) (*domain.Image, error) {
+	if img := s.loaded(ctx, id); img != nil {
+		s.emit(ctx, "image.prepare", imagePayload(img, nil))
 	}
-	return err
+	img, err := s.next.Upload(ctx, id, up)
+	return s.emitImage(ctx, img, err, "image.upload", "image.activate")
 }
 
 // Download implements domain.ImageService: image.send when the body is

@@ -33,21 +33,22 @@ func imageTarget(ctx context.Context, img *domain.Image) Target {
 	return t
 }
 
-// check enforces rule on image id. An image the caller may not even see
-// is NotFound, never Forbidden.
-func (s *Images) check(ctx context.Context, id, rule string) (*domain.Image, error) {
+// check enforces rule on image id and returns ctx carrying the image
+// it loaded, for the layers below (domain.WithLoaded). An image the
+// caller may not even see is NotFound, never Forbidden.
+func (s *Images) check(ctx context.Context, id, rule string) (context.Context, *domain.Image, error) {
 	img, err := s.next.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t := imageTarget(ctx, img)
 	if err := s.p.Enforce(ctx, rule, t); err != nil {
 		if rule != "get_image" && s.p.Enforce(ctx, "get_image", t) != nil {
-			return nil, domain.Errorf(domain.KindNotFound, "No image found with ID %s", id)
+			return nil, nil, domain.Errorf(domain.KindNotFound, "No image found with ID %s", id)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return img, nil
+	return domain.WithLoaded(ctx, img), img, nil
 }
 
 // Create implements domain.ImageService.
@@ -83,7 +84,8 @@ func (s *Images) visibilityRule(ctx context.Context, v domain.Visibility, t Targ
 
 // Get implements domain.ImageService.
 func (s *Images) Get(ctx context.Context, id string) (*domain.Image, error) {
-	return s.check(ctx, id, "get_image")
+	_, img, err := s.check(ctx, id, "get_image")
+	return img, err
 }
 
 // List implements domain.ImageService; images the caller may not get are
@@ -120,7 +122,7 @@ func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.Imag
 
 // Update implements domain.ImageService.
 func (s *Images) Update(ctx context.Context, id string, changes []domain.Change) (*domain.Image, error) {
-	img, err := s.check(ctx, id, "modify_image")
+	ctx, img, err := s.check(ctx, id, "modify_image")
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +139,8 @@ func (s *Images) Update(ctx context.Context, id string, changes []domain.Change)
 
 // Delete implements domain.ImageService.
 func (s *Images) Delete(ctx context.Context, id string) error {
-	if _, err := s.check(ctx, id, "delete_image"); err != nil {
+	ctx, _, err := s.check(ctx, id, "delete_image")
+	if err != nil {
 		if domain.IsKind(err, domain.KindNotFound) {
 			return domain.Errorf(domain.KindNotFound, "Failed to find image %s to delete", id)
 		}
@@ -147,48 +150,54 @@ func (s *Images) Delete(ctx context.Context, id string) error {
 }
 
 // Deactivate implements domain.ImageService.
-func (s *Images) Deactivate(ctx context.Context, id string) error {
-	if _, err := s.check(ctx, id, "deactivate"); err != nil {
-		return err
+func (s *Images) Deactivate(ctx context.Context, id string) (*domain.Image, error) {
+	ctx, _, err := s.check(ctx, id, "deactivate")
+	if err != nil {
+		return nil, err
 	}
 	return s.next.Deactivate(ctx, id)
 }
 
 // Reactivate implements domain.ImageService.
-func (s *Images) Reactivate(ctx context.Context, id string) error {
-	if _, err := s.check(ctx, id, "reactivate"); err != nil {
-		return err
+func (s *Images) Reactivate(ctx context.Context, id string) (*domain.Image, error) {
+	ctx, _, err := s.check(ctx, id, "reactivate")
+	if err != nil {
+		return nil, err
 	}
 	return s.next.Reactivate(ctx, id)
 }
 
 // AddTag implements domain.ImageService.
-func (s *Images) AddTag(ctx context.Context, id, tag string) error {
-	if _, err := s.check(ctx, id, "modify_image"); err != nil {
-		return err
+func (s *Images) AddTag(ctx context.Context, id, tag string) (*domain.Image, error) {
+	ctx, _, err := s.check(ctx, id, "modify_image")
+	if err != nil {
+		return nil, err
 	}
 	return s.next.AddTag(ctx, id, tag)
 }
 
 // RemoveTag implements domain.ImageService.
-func (s *Images) RemoveTag(ctx context.Context, id, tag string) error {
-	if _, err := s.check(ctx, id, "modify_image"); err != nil {
-		return err
+func (s *Images) RemoveTag(ctx context.Context, id, tag string) (*domain.Image, error) {
+	ctx, _, err := s.check(ctx, id, "modify_image")
+	if err != nil {
+		return nil, err
 	}
 	return s.next.RemoveTag(ctx, id, tag)
 }
 
 // Upload implements domain.ImageService.
-func (s *Images) Upload(ctx context.Context, id string, up domain.Upload) error {
-	if _, err := s.check(ctx, id, "upload_image"); err != nil {
-		return err
+func (s *Images) Upload(ctx context.Context, id string, up domain.Upload) (*domain.Image, error) {
+	ctx, _, err := s.check(ctx, id, "upload_image")
+	if err != nil {
+		return nil, err
 	}
 	return s.next.Upload(ctx, id, up)
 }
 
 // Download implements domain.ImageService.
 func (s *Images) Download(ctx context.Context, id string, r *domain.ByteRange) (*domain.Download, error) {
-	if _, err := s.check(ctx, id, "download_image"); err != nil {
+	ctx, _, err := s.check(ctx, id, "download_image")
+	if err != nil {
 		return nil, err
 	}
 	return s.next.Download(ctx, id, r)

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 		{"ListSort", testListSort},
 		{"ListPaging", testListPaging},
 		{"Update", testUpdate},
+		{"Loads", testLoads},
 		{"Delete", testDelete},
 		{"Concurrency", testConcurrency},
 	}

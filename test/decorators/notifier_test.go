@@ -104,7 +104,7 @@ func TestImageLifecycleNotifications(t *testing.T) {
 	}
 
 	data := []byte("0123456789")
-	if err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
+	if _, err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader(data), Size: int64(len(data))}); err != nil {
 		t.Fatal(err)
 	}
 	got = events(t, rec.take(), func(e string, p map[string]any) {
@@ -160,14 +160,14 @@ func TestFailuresAreSilent(t *testing.T) {
 	if _, err := svc.Update(memberCtx, img.ID, []domain.Change{{Op: domain.OpReplace, Path: []string{"status"}, Value: "active"}}); err == nil {
 		t.Fatal("changing status succeeded")
 	}
-	if err := svc.RemoveTag(memberCtx, img.ID, "absent"); err == nil {
+	if _, err := svc.RemoveTag(memberCtx, img.ID, "absent"); err == nil {
 		t.Fatal("removing an absent tag succeeded")
 	}
 	if err := svc.Delete(memberCtx, uuid.NewString()); err == nil {
 		t.Fatal("deleting an unknown image succeeded")
 	}
 	// Too large: the cap is 1 MiB.
-	if err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader(make([]byte, 2<<20)), Size: -1}); !domain.IsKind(err, domain.KindTooLarge) {
+	if _, err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader(make([]byte, 2<<20)), Size: -1}); !domain.IsKind(err, domain.KindTooLarge) {
 		t.Fatalf("oversized upload: %v", err)
 	}
 	for _, n := range rec.take() {
