@@ -40,13 +40,16 @@ type Digest struct {
 // the digester is a pipeline: a reader goroutine fills blocks from the
 // source and hands each block to an md5 goroutine, a second-hash
 // goroutine and the consumer (the store driver) at once. A block goes
-// back to the pool when all three are done with it.
+// back to the pool when all three are done with it. The hand-offs and
+// wakeups cost little beside the hashing (BenchmarkDigester reports
+// cpu per GiB): folding md5 into the reader and the second hash into the
+// consumer, one hand-off per block instead of three, measured the same.
 const (
 	// blockSize is large enough that per-block costs (channel sends, hash
 	// calls, write syscalls) vanish; 256 KiB to 2 MiB measured the same.
 	blockSize = 512 << 10
 	// blocksInFlight bounds an upload's memory to blocksInFlight *
-	// blockSize (4 MiB) whatever the image size. Beyond one block being
+	// blockSize (8 MiB) whatever the image size. Beyond one block being
 	// filled and one in each stage, the spare blocks absorb a stage's
 	// stalls, such as the store's write blocking on writeback.
 	blocksInFlight = 16

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -306,6 +307,32 @@ func (d *serialDigester) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// cpuMeter reports a benchmark's process cpu time per GiB moved, split
+// into user (hashing, copies in the process) and sys (the kernel's work:
+// reads, writes, wakeups), and how often a thread went to sleep waiting
+// (voluntary context switches, each a kernel round trip), beside its
+// speed.
+type cpuMeter struct {
+	b     *testing.B
+	start syscall.Rusage
+}
+
+func meterCPU(b *testing.B) *cpuMeter {
+	m := &cpuMeter{b: b}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &m.start)
+	return m
+}
+
+func (m *cpuMeter) report(bytesPerOp int64) {
+	var end syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &end)
+	gib := float64(bytesPerOp) * float64(m.b.N) / (1 << 30)
+	secs := func(t syscall.Timeval) float64 { return float64(t.Nano()) / 1e9 }
+	m.b.ReportMetric((secs(end.Utime)-secs(m.start.Utime))/gib, "user-s/GiB")
+	m.b.ReportMetric((secs(end.Stime)-secs(m.start.Stime))/gib, "sys-s/GiB")
+	m.b.ReportMetric(float64(end.Nvcsw-m.start.Nvcsw)/gib, "sleeps/GiB")
+}
+
 // BenchmarkDigester pushes 64 MiB through each digester with io.Copy to
 // io.Discard, as a store driver would, so only reading and hashing cost.
 func BenchmarkDigester(b *testing.B) {
@@ -314,6 +341,7 @@ func BenchmarkDigester(b *testing.B) {
 	b.Run("parallel", func(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()
+		defer meterCPU(b).report(size)
 		for b.Loop() {
 			d := newDigester(onlyReader{bytes.NewReader(data)}, 1<<40, "sha512")
 			if _, err := io.Copy(io.Discard, d); err != nil {
@@ -346,6 +374,7 @@ func BenchmarkDigester(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()
+		defer meterCPU(b).report(size)
 		buf := make([]byte, blockSize)
 		for b.Loop() {
 			d := &serialDigester{src: onlyReader{bytes.NewReader(data)}, md5: md5.New(), alg: sha512.New()}
@@ -367,6 +396,7 @@ func BenchmarkDigesterToFile(b *testing.B) {
 	data := randomBytes(size)
 	dir := b.TempDir()
 	b.SetBytes(size)
+	defer meterCPU(b).report(size)
 	for b.Loop() {
 		f, err := os.CreateTemp(dir, "bench")
 		if err != nil {

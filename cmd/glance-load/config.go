@@ -26,6 +26,7 @@ type config struct {
 	limit     int
 	page      int
 	chunked   bool
+	hashBytes int64
 	verify    verifySet
 	pid       int
 	keep      bool
@@ -40,7 +41,7 @@ type config struct {
 var modes = []string{"upload", "download", "meta", "list", "startup", "rss"}
 
 func parseConfig(args []string, stderr io.Writer) (*config, error) {
-	cfg := &config{header: http.Header{}, size: 64 << 20}
+	cfg := &config{header: http.Header{}, size: 64 << 20, hashBytes: 256 << 20}
 	fs := flag.NewFlagSet("glance-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -61,6 +62,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.limit, "limit", 1000, "list: limit of the big-page phase")
 	fs.IntVar(&cfg.page, "page", 25, "list: limit of the paginate phase")
 	fs.BoolVar(&cfg.chunked, "chunked", false, "upload: send data chunked, without Content-Length")
+	fs.Var((*sizeFlag)(&cfg.hashBytes), "hash-bytes", "upload, download: after each phase, hash this much with md5 and the server's os_hash_algo to report the hashing floor (0 = off)")
 	fs.Var(&cfg.verify, "verify", "check digests: none, md5, sha512 or all (hashes on the client; not for speed runs)")
 	fs.IntVar(&cfg.pid, "pid", 0, "server process: report its cpu time and peak memory per phase (with its descendants)")
 	fs.BoolVar(&cfg.keep, "keep", false, "do not delete the images made")
@@ -127,8 +129,8 @@ func (cfg *config) complete() error {
 		return errors.New("-patch must be within 0..1")
 	case cfg.images < 1 || cfg.limit < 1 || cfg.page < 1 || cfg.repeat < 1:
 		return errors.New("-images, -limit, -page and -repeat must be at least 1")
-	case cfg.size < 0:
-		return errors.New("-size must not be negative")
+	case cfg.size < 0 || cfg.hashBytes < 0:
+		return errors.New("-size and -hash-bytes must not be negative")
 	}
 	u, err := url.Parse(cfg.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

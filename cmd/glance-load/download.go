@@ -76,7 +76,10 @@ func (s *session) download(ctx context.Context) error {
 				}
 			}
 		})
-	}, func(r *Result) { r.VerifyFail = float64(verifyFail.Load()) })
+	}, func(r *Result) {
+		r.VerifyFail = float64(verifyFail.Load())
+		addCost(r, s.hashCostAfter(ctx, ready[0]))
+	})
 	return ctx.Err()
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/md5"
 	"crypto/sha512"
 	"encoding/hex"
@@ -28,6 +29,7 @@ type fakeGlance struct {
 	token           string // when set, requests without this X-Auth-Token get 401
 	badChecksum     bool   // record a wrong checksum on upload
 	corrupt         bool   // flip a byte of every download
+	hashAlgo        string // os_hash_algo it claims (the digest stays sha512); sha512 when unset
 }
 
 type fakeImage struct {
@@ -148,7 +150,8 @@ func (f *fakeGlance) json(img *fakeImage) map[string]any {
 		"disk_format": "raw", "container_format": "bare", "size": nil, "checksum": nil,
 		"os_hash_algo": nil, "os_hash_value": nil, "self": "/v2/images/" + img.id}
 	if img.status == "active" {
-		m["size"], m["checksum"], m["os_hash_algo"], m["os_hash_value"] = len(img.data), img.checksum, "sha512", img.hash
+		algo := cmp.Or(f.hashAlgo, "sha512")
+		m["size"], m["checksum"], m["os_hash_algo"], m["os_hash_value"] = len(img.data), img.checksum, algo, img.hash
 	}
 	for k, v := range img.props {
 		m[k] = v

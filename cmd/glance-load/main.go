@@ -8,8 +8,15 @@
 // transport errors), wall time (first request start to last request end),
 // MB/s (10^6 bytes/s of data moved by ok requests), requests/s (ok requests
 // over the wall time) and nearest-rank p50/p99 latencies. With -pid, the
-// server's cpu seconds (utime+stime of the process and its descendants)
-// and peak RSS/PSS (sampled every 100 ms) during the phase are added.
+// server's cpu seconds (utime+stime of the process and its descendants,
+// also split into user and sys) and peak RSS/PSS (sampled every 100 ms)
+// during the phase are added. Upload and download phases then add the
+// server's cpu-seconds per GiB moved and the floor set by hashing: after
+// the phase the tool hashes -hash-bytes (256 MiB) with md5 and the
+// os_hash_algo the server recorded, one after the other on one core
+// (cpu-seconds per GiB; the ratio is the server's cost over this), and in
+// two goroutines (MB/s, the fastest a single-stream upload can go; an
+// upload's MB/s is given as a percentage of it).
 // -json writes every phase as an object of a JSON array; -repeat N runs the
 // mode N times and adds the medians. The images made are deleted at the
 // end unless -keep.

@@ -15,38 +15,52 @@ import (
 
 // procUsage is what /proc says about a process (or a sum over a tree).
 type procUsage struct {
-	CPUTicks uint64 // utime+stime+cutime+cstime
-	RSSKiB   uint64 // VmRSS
-	PSSKiB   uint64 // Pss from smaps_rollup
+	CPU    cpuTicks
+	RSSKiB uint64 // VmRSS
+	PSSKiB uint64 // Pss from smaps_rollup
 }
 
-// parseStat returns the parent pid and utime+stime+cutime+cstime (in clock
-// ticks) from the contents of /proc/<pid>/stat. The command name may hold
-// spaces and parentheses, so fields are counted from the last ')'.
-func parseStat(b []byte) (ppid int, ticks uint64, err error) {
+// cpuTicks is cpu time in clock ticks, split as the kernel accounts it:
+// user (utime+cutime) is the process's own code, such as hashing; sys
+// (stime+cstime) is the kernel working for it, such as copying data
+// between sockets, the page cache and the process.
+type cpuTicks struct{ User, Sys uint64 }
+
+func (t cpuTicks) total() uint64 { return t.User + t.Sys }
+
+// since is t minus an earlier reading, never negative.
+func (t cpuTicks) since(t0 cpuTicks) cpuTicks {
+	return cpuTicks{t.User - min(t0.User, t.User), t.Sys - min(t0.Sys, t.Sys)}
+}
+
+func (t cpuTicks) add(u cpuTicks) cpuTicks { return cpuTicks{t.User + u.User, t.Sys + u.Sys} }
+
+// parseStat returns the parent pid and the cpu times (utime+cutime,
+// stime+cstime) from the contents of /proc/<pid>/stat. The command name
+// may hold spaces and parentheses, so fields are counted from the last ')'.
+func parseStat(b []byte) (ppid int, ticks cpuTicks, err error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, 0, errors.New("stat: no ')'")
+		return 0, ticks, errors.New("stat: no ')'")
 	}
 	f := bytes.Fields(b[i+1:])
 	// f[0] is field 3 (state): ppid is field 4, utime..cstime 14..17.
 	if len(f) < 15 {
-		return 0, 0, fmt.Errorf("stat: %d fields after comm", len(f))
+		return 0, ticks, fmt.Errorf("stat: %d fields after comm", len(f))
 	}
 	p, err := strconv.Atoi(string(f[1]))
 	if err != nil {
-		return 0, 0, fmt.Errorf("stat: ppid: %w", err)
+		return 0, ticks, fmt.Errorf("stat: ppid: %w", err)
 	}
-	for _, s := range f[11:15] {
-		v, err := strconv.ParseInt(string(s), 10, 64)
+	var v [4]uint64 // utime, stime, cutime, cstime
+	for k, s := range f[11:15] {
+		n, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("stat: cpu times: %w", err)
+			return 0, ticks, fmt.Errorf("stat: cpu times: %w", err)
 		}
-		if v > 0 { // cutime and cstime are signed in the kernel's format
-			ticks += uint64(v)
-		}
+		v[k] = uint64(max(n, 0)) // cutime and cstime are signed in the kernel's format
 	}
-	return p, ticks, nil
+	return p, cpuTicks{User: v[0] + v[2], Sys: v[1] + v[3]}, nil
 }
 
 // parseKiBField returns the value of a "Name:   123 kB" line, as found in
@@ -92,10 +106,10 @@ func auxvValue(b []byte, key uint64) uint64 {
 	return 0
 }
 
-func readStat(pid int) (ppid int, ticks uint64, err error) {
+func readStat(pid int) (ppid int, ticks cpuTicks, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, 0, err
+		return 0, ticks, err
 	}
 	return parseStat(b)
 }
@@ -109,7 +123,7 @@ func readProc(pid int) (procUsage, error) {
 	if err != nil {
 		return u, err
 	}
-	u.CPUTicks = ticks
+	u.CPU = ticks
 	b, err := os.ReadFile(dir + "/status")
 	if err != nil {
 		return u, err
@@ -213,7 +227,7 @@ func usageOf(tree []int) (procUsage, int, error) {
 			}
 			continue
 		}
-		sum.CPUTicks += u.CPUTicks
+		sum.CPU = sum.CPU.add(u.CPU)
 		sum.RSSKiB += u.RSSKiB
 		sum.PSSKiB += u.PSSKiB
 		n++
@@ -228,7 +242,7 @@ func usageOf(tree []int) (procUsage, int, error) {
 // tree is rescanned every second too, so that samples stay cheap.
 type serverWatch struct {
 	pid      int
-	cpu0     uint64
+	cpu0     cpuTicks
 	stop     chan struct{}
 	done     chan struct{}
 	tree     []int
@@ -271,21 +285,21 @@ func watchServer(pid int) *serverWatch {
 }
 
 // slowSample rescans the tree and reads everything; it returns the cpu ticks.
-func (w *serverWatch) slowSample() uint64 {
+func (w *serverWatch) slowSample() cpuTicks {
 	tree, err := processTree(w.pid)
 	if err != nil {
 		w.fail(err)
-		return 0
+		return cpuTicks{}
 	}
 	w.tree = tree
 	u, _, err := usageOf(tree)
 	if err != nil {
 		w.fail(err)
-		return 0
+		return cpuTicks{}
 	}
 	w.peakRSS = max(w.peakRSS, u.RSSKiB)
 	w.peakPSS = max(w.peakPSS, u.PSSKiB)
-	return u.CPUTicks
+	return u.CPU
 }
 
 // sampleRSS sums the resident pages of the known tree.
@@ -316,8 +330,10 @@ func (w *serverWatch) finish(r *Result) error {
 	}
 	close(w.stop)
 	<-w.done
-	cpu := w.slowSample()
-	r.ServerCPU = float64(cpu-min(w.cpu0, cpu)) / clockTicks()
+	cpu := w.slowSample().since(w.cpu0)
+	r.ServerCPU = float64(cpu.total()) / clockTicks()
+	r.ServerUser = float64(cpu.User) / clockTicks()
+	r.ServerSys = float64(cpu.Sys) / clockTicks()
 	r.RSSPeakMiB = kibToMiB(w.peakRSS)
 	r.PSSPeakMiB = kibToMiB(w.peakPSS)
 	if w.firstErr != nil {

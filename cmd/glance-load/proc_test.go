@@ -15,8 +15,13 @@ func TestParseStat(t *testing.T) {
 	// The command name may hold spaces and parentheses.
 	line := "1234 (a (b) c) S 77 1234 1234 0 -1 4194304 100 0 0 0 150 25 3 4 20 0 1 0 12345 1000 50 18446744073709551615\n"
 	ppid, ticks, err := parseStat([]byte(line))
-	if err != nil || ppid != 77 || ticks != 150+25+3+4 {
-		t.Errorf("got ppid %d ticks %d err %v; want 77 182", ppid, ticks, err)
+	if err != nil || ppid != 77 || ticks != (cpuTicks{User: 150 + 3, Sys: 25 + 4}) {
+		t.Errorf("got ppid %d ticks %+v err %v; want 77 {User:153 Sys:29}", ppid, ticks, err)
+	}
+	// A negative cutime (the kernel's field is signed) counts as none.
+	neg := "9 (x) S 1 9 9 0 -1 0 0 0 0 0 10 20 -5 7 20 0 1 0 1 1 1 1\n"
+	if _, ticks, err := parseStat([]byte(neg)); err != nil || ticks != (cpuTicks{User: 10, Sys: 27}) {
+		t.Errorf("negative cutime: got %+v, %v; want {User:10 Sys:27}", ticks, err)
 	}
 	for _, bad := range []string{"", "1 (x S 1", "1 (x) S 1 2 3", "1 (x) S p 1 1 0 -1 0 0 0 0 0 1 1 0 0"} {
 		if _, _, err := parseStat([]byte(bad)); err == nil {
@@ -93,7 +98,7 @@ func TestReadProcSelf(t *testing.T) {
 		for i := range 1_000_000 {
 			x += i
 		}
-		if u, _ := readProc(os.Getpid()); u.CPUTicks > before.CPUTicks {
+		if u, _ := readProc(os.Getpid()); u.CPU.User > before.CPU.User {
 			return
 		}
 	}

@@ -23,6 +23,8 @@ type Result struct {
 	P50ms      float64 `json:"p50_ms"`
 	P99ms      float64 `json:"p99_ms"`
 	ServerCPU  float64 `json:"server_cpu_s"`
+	ServerUser float64 `json:"server_user_s"` // of ServerCPU: the server's own code
+	ServerSys  float64 `json:"server_sys_s"`  // of ServerCPU: the kernel working for it
 	RSSPeakMiB float64 `json:"rss_peak_mib"`
 	PSSPeakMiB float64 `json:"pss_peak_mib"`
 	Bytes      float64 `json:"bytes,omitempty"`
@@ -30,12 +32,24 @@ type Result struct {
 	Items      float64 `json:"items,omitempty"`    // list.paginate: images in one full listing
 	Listings   float64 `json:"listings,omitempty"` // list.paginate: full listings done
 	Procs      float64 `json:"procs,omitempty"`    // rss, startup: processes measured
+
+	// Data phases: what moving the bytes cost the server, beside what
+	// hashing them costs this machine, measured in the same run.
+	CPUPerGiB     float64 `json:"server_cpu_s_per_gib,omitempty"`  // with -pid
+	UserPerGiB    float64 `json:"server_user_s_per_gib,omitempty"` // with -pid
+	SysPerGiB     float64 `json:"server_sys_s_per_gib,omitempty"`  // with -pid
+	HashAlgo      string  `json:"hash_algo,omitempty"`             // the server's os_hash_algo, hashed beside md5
+	HashCPUPerGiB float64 `json:"hash_cpu_s_per_gib,omitempty"`    // md5 + HashAlgo, one goroutine
+	HashRatio     float64 `json:"server_cpu_to_hash,omitempty"`    // CPUPerGiB / HashCPUPerGiB
+	HashLimitMBs  float64 `json:"hash_limit_mb_s,omitempty"`       // md5 and HashAlgo in two goroutines
+	HashLimitPct  float64 `json:"hash_limit_pct,omitempty"`        // upload: MBs as a percentage of HashLimitMBs
 }
 
 // numbers lists the fields a median is taken of.
 func (r *Result) numbers() []*float64 {
 	return []*float64{&r.OK, &r.Err, &r.WallS, &r.MBs, &r.ReqS, &r.P50ms, &r.P99ms,
-		&r.ServerCPU, &r.RSSPeakMiB, &r.PSSPeakMiB, &r.Bytes, &r.VerifyFail, &r.Items, &r.Listings, &r.Procs}
+		&r.ServerCPU, &r.ServerUser, &r.ServerSys, &r.RSSPeakMiB, &r.PSSPeakMiB, &r.Bytes, &r.VerifyFail, &r.Items, &r.Listings, &r.Procs,
+		&r.CPUPerGiB, &r.UserPerGiB, &r.SysPerGiB, &r.HashCPUPerGiB, &r.HashRatio, &r.HashLimitMBs, &r.HashLimitPct}
 }
 
 func (r *Result) round() {
@@ -52,7 +66,7 @@ func medians(rs []Result) []Result {
 		if slices.ContainsFunc(rs[:i], func(p Result) bool { return p.Mode == r.Mode && p.Phase == r.Phase }) {
 			continue
 		}
-		m := Result{Median: true, Mode: r.Mode, Phase: r.Phase}
+		m := Result{Median: true, Mode: r.Mode, Phase: r.Phase, HashAlgo: r.HashAlgo}
 		dst := m.numbers()
 		var vals [][]float64 = make([][]float64, len(dst))
 		for _, s := range rs {
@@ -100,6 +114,21 @@ func printRow(w io.Writer, r Result) {
 	}
 	if r.Listings > 0 {
 		fmt.Fprintf(w, "  listings=%g items=%g", r.Listings, r.Items)
+	}
+	if r.CPUPerGiB > 0 {
+		fmt.Fprintf(w, "  cpu/GiB=%.2f (user %.2f sys %.2f)", r.CPUPerGiB, r.UserPerGiB, r.SysPerGiB)
+	}
+	if r.HashCPUPerGiB > 0 {
+		fmt.Fprintf(w, "  md5+%s/GiB=%.2f", r.HashAlgo, r.HashCPUPerGiB)
+	}
+	if r.HashRatio > 0 {
+		fmt.Fprintf(w, "  ratio=%.2f", r.HashRatio)
+	}
+	if r.HashLimitMBs > 0 {
+		fmt.Fprintf(w, "  limit=%.0fMB/s", r.HashLimitMBs)
+	}
+	if r.HashLimitPct > 0 {
+		fmt.Fprintf(w, " (%.0f%%)", r.HashLimitPct)
 	}
 	fmt.Fprintln(w)
 }

@@ -57,7 +57,7 @@ func (s *session) startup(ctx context.Context) (err error) {
 	}
 	r := Result{Mode: "startup", Phase: "startup", OK: 1, WallS: up.Seconds(), P50ms: ms(up)}
 	if u, _, err := treeUsage(cmd.Process.Pid); err == nil {
-		r.ServerCPU = float64(u.CPUTicks) / clockTicks()
+		r.ServerCPU = float64(u.CPU.total()) / clockTicks()
 	}
 	select {
 	case <-time.After(cfg.settle):

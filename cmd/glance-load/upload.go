@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,6 +92,11 @@ func (s *session) upload(ctx context.Context) error {
 		if cfg.verify.any() {
 			r.VerifyFail = float64(s.verifyImages(ctx, ids, up))
 		}
+		var hc hashCost
+		if i := slices.IndexFunc(up, func(u sent) bool { return u.ok }); i >= 0 {
+			hc = s.hashCostAfter(ctx, ids[i])
+		}
+		addCost(r, hc)
 	})
 	return ctx.Err()
 }
