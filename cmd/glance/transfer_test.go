@@ -9,11 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-glance/glance/test/require"
 )
 
 // mustStartLogged is MustStartServerIn that also returns the server log.
@@ -194,34 +195,11 @@ func TestClientLeavesMidTransfer(t *testing.T) {
 	})
 }
 
-// mustMountSmallFS mounts a tmpfs of size (as mount's size= option) in a
-// temp dir for the test. Mounting needs root: elsewhere the test skips,
-// except in CI, where a skip would hide the test.
-func mustMountSmallFS(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mounting a small filesystem needs root, and CI must run this test")
-		}
-		t.Skip("mounting a small filesystem needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v\n%s", dir, err, out)
-		}
-	})
-	return dir
-}
-
 // On a 64 MiB store, a client that announces 48 MiB and sends nothing
 // must not make another client's 32 MiB upload fail with 413; an
 // announced size that cannot fit is refused at once.
 func TestAnnouncedSizeReservesNothing(t *testing.T) {
-	small := mustMountSmallFS(t, "64m")
+	small := require.SmallFS(t, "64m")
 	base, _, _ := mustStartLogged(t, "", filepath.Join(small, "images"))
 	a := api{base: base}
 	silent := a.create(t, `{"name":"silent","disk_format":"raw","container_format":"bare"}`)

@@ -3,38 +3,15 @@ package filesystem
 import (
 	"bytes"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/go-glance/glance/test/require"
+
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/store/storetest"
 )
-
-// mustMountSmallFS mounts a tmpfs of size bytes in a temp dir for the
-// test. Mounting needs root: elsewhere the test skips, except in CI,
-// where a skip would hide the test.
-func mustMountSmallFS(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mounting a small filesystem needs root, and CI must run this test")
-		}
-		t.Skip("mounting a small filesystem needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v\n%s", dir, err, out)
-		}
-	})
-	return dir
-}
 
 // stalled is an upload body that announced its size and then sends
 // nothing until released.
@@ -53,7 +30,7 @@ func (s *stalled) Read([]byte) (int, error) {
 // declares 48 MiB and sends nothing must not make a 32 MiB upload fail
 // for want of space.
 func TestStalledUploadReservesNothing(t *testing.T) {
-	s := newStore(t, Options{Datadir: filepath.Join(mustMountSmallFS(t, "64m"), "images")})
+	s := newStore(t, Options{Datadir: filepath.Join(require.SmallFS(t, "64m"), "images")})
 	body := &stalled{reading: make(chan struct{}), release: make(chan struct{})}
 	first := make(chan error, 1)
 	go func() {
@@ -76,7 +53,7 @@ func TestStalledUploadReservesNothing(t *testing.T) {
 // TestDeclaredSizeTooLarge: a declared size beyond the free space fails
 // at once, before any data is read, and leaves nothing behind.
 func TestDeclaredSizeTooLarge(t *testing.T) {
-	s := newStore(t, Options{Datadir: filepath.Join(mustMountSmallFS(t, "64m"), "images")})
+	s := newStore(t, Options{Datadir: filepath.Join(require.SmallFS(t, "64m"), "images")})
 	src := &countingReader{}
 	_, err := s.Put(t.Context(), storetest.NewID(), src, 65<<20)
 	if !domain.IsKind(err, domain.KindTooLarge) {
