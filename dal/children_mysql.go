@@ -90,24 +90,27 @@ type child struct {
 	a, b string
 }
 
-// getMySQL loads image id if v may see it, with its children, in one
-// statement. With lock, the row is locked first, in a statement of its
-// own: the union's reads are consistent reads, and only a snapshot
-// taken after the lock is granted holds the update the lock waited
-// for.
-func (r *imageRepo) getMySQL(q *gorm.DB, id string, v domain.Viewer, lock bool) (*domain.Image, error) {
-	if lock {
-		var ids []string
-		if err := q.Raw("SELECT id FROM images WHERE id = ? AND +deleted = 0"+r.db.dialect.forUpdate(), id).Scan(&ids).Error; err != nil {
-			return nil, err
-		}
-		if len(ids) == 0 {
-			return nil, notFound(id)
-		}
+// lockMySQL locks the row of image id for the rest of the transaction
+// q, in a statement of its own: the union of getMySQL reads a
+// consistent snapshot, and only a snapshot taken after the lock is
+// granted holds the update the lock waited for.
+func lockMySQL(q *gorm.DB, d dialect, id string) error {
+	var ids []string
+	if err := q.Raw("SELECT id FROM images WHERE id = ? AND +deleted = 0"+d.forUpdate(), id).Scan(&ids).Error; err != nil {
+		return err
 	}
+	if len(ids) == 0 {
+		return notFound(id)
+	}
+	return nil
+}
+
+// getMySQL loads image id if v may see it, with its children, in one
+// statement run by query.
+func getMySQL(query queryFunc, id string, v domain.Viewer) (*domain.Image, error) {
 	cond, condArgs := visibleTo(v, "")
 	args := append(append([]any{id}, condArgs...), id, id, id)
-	rows, err := q.Raw(fmt.Sprintf(mysqlImageUnion, cond), args...).Rows()
+	rows, err := query(fmt.Sprintf(mysqlImageUnion, cond), args...)
 	if err != nil {
 		return nil, err
 	}

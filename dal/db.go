@@ -26,9 +26,12 @@ type DB struct {
 	// interpolated by the driver, one round trip each: a statement
 	// prepared inside a transaction is prepared, run and closed again
 	// in every later one (database/sql's Tx.Stmt), three round trips.
+	// The hottest reads outside transactions are prepared (stmts).
 	gorm     *gorm.DB
 	prepared *gorm.DB
 	sql      *sql.DB
+	// stmts are the few MySQL reads prepared on the server.
+	stmts preparedStatements
 	// writeSlot admits one write transaction at a time on SQLite, which
 	// allows only one writer anyway: waiting here is fair and prompt,
 	// where waiting in SQLite's busy handler polls with growing sleeps.
@@ -174,6 +177,10 @@ func (db *DB) configurePool(t target) {
 
 // Close closes the connection pool.
 func (db *DB) Close() error {
+	db.stmts.byQuery.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
 	return db.sql.Close()
 }
 
