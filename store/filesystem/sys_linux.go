@@ -34,6 +34,20 @@ func startWriteback(f *os.File, off, n int64) {
 	control(f, func(fd int) error { return unix.SyncFileRange(fd, off, n, unix.SYNC_FILE_RANGE_WRITE) })
 }
 
+// dropBehind waits until n bytes of f from off are on disk (their
+// writeback was started a few chunks earlier, so this seldom waits) and
+// then evicts them from the page cache. It is only a hint: errors
+// surface at the fsync.
+func dropBehind(f *os.File, off, n int64) {
+	control(f, func(fd int) error {
+		const wait = unix.SYNC_FILE_RANGE_WAIT_BEFORE | unix.SYNC_FILE_RANGE_WRITE | unix.SYNC_FILE_RANGE_WAIT_AFTER
+		if err := unix.SyncFileRange(fd, off, n, wait); err != nil {
+			return err
+		}
+		return unix.Fadvise(fd, off, n, unix.FADV_DONTNEED)
+	})
+}
+
 func control(f *os.File, op func(fd int) error) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
