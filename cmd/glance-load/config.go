@@ -26,6 +26,7 @@ type config struct {
 	limit     int
 	page      int
 	chunked   bool
+	passes    int
 	hashBytes int64
 	verify    verifySet
 	pid       int
@@ -62,6 +63,7 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.limit, "limit", 1000, "list: limit of the big-page phase")
 	fs.IntVar(&cfg.page, "page", 25, "list: limit of the paginate phase")
 	fs.BoolVar(&cfg.chunked, "chunked", false, "upload: send data chunked, without Content-Length")
+	fs.IntVar(&cfg.passes, "passes", 1, "download: download every image this many times, one phase per pass (the first reads what the upload left in the page cache, later ones what the first read)")
 	fs.Var((*sizeFlag)(&cfg.hashBytes), "hash-bytes", "upload, download: after each phase, hash this much with md5 and the server's os_hash_algo to report the hashing floor (0 = off)")
 	fs.Var(&cfg.verify, "verify", "check digests: none, md5, sha512 or all (hashes on the client; not for speed runs)")
 	fs.IntVar(&cfg.pid, "pid", 0, "server process: report its cpu time and peak memory per phase (with its descendants)")
@@ -97,6 +99,9 @@ func (cfg *config) complete() error {
 	case "upload", "download":
 		def(&cfg.n, 1)
 		def(&cfg.c, 1)
+		if cfg.passes < 1 {
+			return errors.New("-passes must be at least 1")
+		}
 	case "meta":
 		def(&cfg.c, 8)
 		defDur(&cfg.d, 20*time.Second)

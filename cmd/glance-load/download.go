@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// download uploads n images (untimed), then times downloading each once.
-// Images whose setup failed are left out, and the phase says how many
-// were downloaded.
+// download uploads n images (untimed), then times downloading each
+// once per pass, a phase each. Images whose setup failed are left out,
+// and the phase says how many were downloaded.
 func (s *session) download(ctx context.Context) error {
 	cfg := s.cfg
 	ids, err := s.setupImages(ctx, cfg.n, cfg.c, s.dataImage("download"))
@@ -47,9 +47,22 @@ func (s *session) download(ctx context.Context) error {
 	}
 	s.logf("setup: %d of %d images uploaded in %.1f s", len(ready), cfg.n, time.Since(start).Seconds())
 
-	var verifyFail atomic.Int64
 	bufs := make([][]byte, cfg.c)
-	s.phase("download", dataPhaseName("download", cfg, len(ready)), func() tally {
+	for pass := 1; pass <= cfg.passes && ctx.Err() == nil; pass++ {
+		name := dataPhaseName("download", cfg, len(ready))
+		if cfg.passes > 1 {
+			name += fmt.Sprintf(" pass=%d", pass)
+		}
+		s.downloadPass(ctx, name, ready, want, records, bufs)
+	}
+	return ctx.Err()
+}
+
+// downloadPass times downloading each image in ready once.
+func (s *session) downloadPass(ctx context.Context, name string, ready []string, want []sums, records []image, bufs [][]byte) {
+	cfg := s.cfg
+	var verifyFail atomic.Int64
+	s.phase("download", name, func() tally {
 		return runN(ctx, cfg.c, len(ready), func(w, i int, t *tally) {
 			if bufs[w] == nil {
 				bufs[w] = make([]byte, 256<<10)
@@ -80,7 +93,6 @@ func (s *session) download(ctx context.Context) error {
 		r.VerifyFail = float64(verifyFail.Load())
 		addCost(r, s.hashCostAfter(ctx, ready[0]))
 	})
-	return ctx.Err()
 }
 
 // readBody reads a body to its end through buf, hashing it when d is set.

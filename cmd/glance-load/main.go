@@ -29,7 +29,7 @@
 //	glance-load -mode rss -pid $PID
 //	# data path, speed runs (no client-side hashing)
 //	glance-load -url $URL -pid $PID -verify none -mode upload   -size 1GiB  -n 1  -c 1
-//	glance-load -url $URL -pid $PID -verify none -mode download -size 1GiB  -n 1  -c 1
+//	glance-load -url $URL -pid $PID -verify none -mode download -size 1GiB  -n 1  -c 1 -passes 2
 //	glance-load -url $URL -pid $PID -verify none -mode upload   -size 64MiB -n 16 -c 4
 //	glance-load -url $URL -pid $PID -verify none -mode download -size 64MiB -n 16 -c 4
 //	# correctness passes: checksum == md5 of the sent bytes; Content-MD5 and
@@ -45,6 +45,9 @@
 //	glance-load -url $URL -pid $PID -mode list -n 1000 -c 4 -d 10s
 //
 // The machine is noisy: add -repeat 3 (or more) and compare the medians.
+// A download's first pass reads what the upload left in the server's
+// page cache (this project's server keeps little of a large upload
+// there), the second what the first read.
 // Other flags: -chunked (upload without Content-Length), -patch F (share of
 // PATCHes in meta, 0 = GET only), -images K (meta images), -H 'Name: value',
 // -keep, -server-log FILE, -wait D; see glance-load -h.

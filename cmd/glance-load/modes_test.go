@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -212,6 +213,27 @@ func TestDownload(t *testing.T) {
 				t.Errorf("%d images left after cleanup", fake.len())
 			}
 		})
+	}
+}
+
+// Each pass downloads every image once more, in a phase of its own.
+func TestDownloadPasses(t *testing.T) {
+	fake := newFakeGlance()
+	r := runTool(t, fake, "-mode", "download", "-size", "8KiB", "-n", "3", "-c", "2", "-passes", "2", "-verify", "all")
+	if r.code != 0 || len(r.results) != 2 {
+		t.Fatalf("exit %d, %d phases, want 0 and 2", r.code, len(r.results))
+	}
+	for i, res := range r.results {
+		want := fmt.Sprintf("download size=8KiB n=3 c=2 verify=all pass=%d", i+1)
+		if res.Phase != want || res.OK != 3 || res.VerifyFail != 0 {
+			t.Errorf("phase %d: got %+v, want %q with 3 ok", i+1, res, want)
+		}
+	}
+	if fake.count("upload") != 3 || fake.count("download") != 6 {
+		t.Errorf("server saw %d uploads and %d downloads, want 3 and 6", fake.count("upload"), fake.count("download"))
+	}
+	if r := runTool(t, fake, "-mode", "download", "-passes", "0"); r.code != 2 {
+		t.Errorf("-passes 0: exit %d, want 2", r.code)
 	}
 }
 
