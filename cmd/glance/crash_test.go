@@ -117,12 +117,7 @@ func TestCrashDuringUpload(t *testing.T) {
 	} {
 		t.Run(c.step, func(t *testing.T) {
 			dir := t.TempDir()
-			datadir := filepath.Join(dir, "images")
-			conf := filepath.Join(dir, "glance-api.conf")
-			if err := os.WriteFile(conf, []byte("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n[database]\nconnection = sqlite:///"+
-				filepath.Join(dir, "glance.sqlite")+"\n[glance_store]\nfilesystem_store_datadir = "+datadir+"\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			conf := mustWriteConfig(t, dir, "", "", "")
 
 			crashing := startProcess(t, bin, conf, c.step)
 			a := api{base: crashing.base}

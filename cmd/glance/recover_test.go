@@ -22,11 +22,7 @@ import (
 func TestStartRecoversInterruptedUpload(t *testing.T) {
 	dir := t.TempDir()
 	datadir := filepath.Join(dir, "images")
-	conf := filepath.Join(dir, "glance-api.conf")
-	if err := os.WriteFile(conf, []byte("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n[database]\nconnection = sqlite:///"+
-		filepath.Join(dir, "glance.sqlite")+"\n[glance_store]\nfilesystem_store_datadir = "+datadir+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	conf := mustWriteConfig(t, dir, "", "", "")
 
 	var id string
 	t.Run("before the crash", func(t *testing.T) {
@@ -116,11 +112,7 @@ func TestPeersKeepEachOthersUploads(t *testing.T) {
 	conn := daltest.Open(t, daltest.NewMariaDBURL(t)).URL
 	dir := t.TempDir()
 	datadir := filepath.Join(dir, "images")
-	conf := filepath.Join(dir, "glance-api.conf")
-	if err := os.WriteFile(conf, []byte("[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n[database]\nconnection = "+conn+
-		"\n[glance_store]\nfilesystem_store_datadir = "+datadir+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	conf := mustWriteConfig(t, dir, "", conn, "")
 	peer := api{base: MustRun(t, dir, "api", "--config-file", conf)}
 
 	// The peer is half way through an upload.

@@ -46,14 +46,29 @@ func MustStartServer(tb testing.TB, extra string) string {
 func MustStartServerIn(tb testing.TB, extra string) (base, dir string) {
 	tb.Helper()
 	dir = tb.TempDir()
+	return MustRun(tb, dir, "api", "--config-file", mustWriteConfig(tb, dir, extra, "", "")), dir
+}
+
+// mustWriteConfig writes dir/glance-api.conf for a server on a random
+// port, with extra in [DEFAULT], the database at connection (SQLite in
+// dir/glance.sqlite when empty) and the datadir (dir/images when
+// empty), and returns its path.
+func mustWriteConfig(tb testing.TB, dir, extra, connection, datadir string) string {
+	tb.Helper()
+	if connection == "" {
+		connection = "sqlite:///" + filepath.Join(dir, "glance.sqlite")
+	}
+	if datadir == "" {
+		datadir = filepath.Join(dir, "images")
+	}
 	conf := "[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n" + extra +
-		"\n[database]\nconnection = sqlite:///" + filepath.Join(dir, "glance.sqlite") +
-		"\n[glance_store]\nfilesystem_store_datadir = " + filepath.Join(dir, "images") + "\n"
+		"\n[database]\nconnection = " + connection +
+		"\n[glance_store]\nfilesystem_store_datadir = " + datadir + "\n"
 	path := filepath.Join(dir, "glance-api.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	return MustRun(tb, dir, "api", "--config-file", path), dir
+	return path
 }
 
 // MustRun runs the command with args until the test ends and returns the

@@ -22,17 +22,7 @@ import (
 func mustStartLogged(t *testing.T, extra, datadir string) (base, dir string, log *syncBuffer) {
 	t.Helper()
 	dir = t.TempDir()
-	if datadir == "" {
-		datadir = filepath.Join(dir, "images")
-	}
-	conf := "[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = 0\n" + extra +
-		"\n[database]\nconnection = sqlite:///" + filepath.Join(dir, "glance.sqlite") +
-		"\n[glance_store]\nfilesystem_store_datadir = " + datadir + "\n"
-	path := filepath.Join(dir, "glance-api.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base, log = MustRunLogged(t, dir, "api", "--config-file", path)
+	base, log = MustRunLogged(t, dir, "api", "--config-file", mustWriteConfig(t, dir, extra, "", datadir))
 	return base, dir, log
 }
 
@@ -127,21 +117,26 @@ func TestStalledUploadIsCut(t *testing.T) {
 func TestStalledDownloadIsCut(t *testing.T) {
 	base, _, log := mustStartLogged(t, "client_socket_timeout = 1", "")
 	a := api{base: base}
-	img := a.create(t, `{"name":"unread","disk_format":"raw","container_format":"bare"}`)
-	data := randomData(64 << 20)
-	if resp, body := put(t, base, img.ID, bytes.NewReader(data), int64(len(data)), nil); resp.StatusCode != 204 {
-		t.Fatalf("upload: %d %s", resp.StatusCode, body)
-	}
-	// 64 MiB is far more than the sockets' buffers hold.
-	conn := mustDial(t, base)
-	if _, err := fmt.Fprintf(conn, "GET /v2/images/%s/file HTTP/1.1\r\nHost: glance\r\n\r\n", img.ID); err != nil {
-		t.Fatal(err)
-	}
+	img, data, conn := startBigDownload(t, a, "unread")
 	t.Logf("logged: %s", waitForLog(t, log, img.ID, "stalled"))
 	if got := readUntilClosed(t, conn); len(got) >= len(data) {
 		t.Errorf("the stalled client still got all %d bytes", len(got))
 	}
 	mustLogNoServerError(t, log)
+}
+
+// startBigDownload uploads a 64 MiB image, far more than the sockets'
+// buffers hold, and sends its GET on a raw connection without reading.
+func startBigDownload(t *testing.T, a api, name string) (image, []byte, *net.TCPConn) {
+	t.Helper()
+	img := a.create(t, fmt.Sprintf(`{"name":%q,"disk_format":"raw","container_format":"bare"}`, name))
+	data := randomData(64 << 20)
+	a.upload(t, img.ID, data)
+	conn := mustDial(t, a.base)
+	if _, err := fmt.Fprintf(conn, "GET /v2/images/%s/file HTTP/1.1\r\nHost: glance\r\n\r\n", img.ID); err != nil {
+		t.Fatal(err)
+	}
+	return img, data, conn
 }
 
 // A client that hangs up mid-upload or mid-download is logged for what
@@ -174,15 +169,7 @@ func TestClientLeavesMidTransfer(t *testing.T) {
 	}
 
 	t.Run("download", func(t *testing.T) {
-		img := a.create(t, `{"name":"half read","disk_format":"raw","container_format":"bare"}`)
-		data := randomData(64 << 20)
-		if resp, body := put(t, base, img.ID, bytes.NewReader(data), int64(len(data)), nil); resp.StatusCode != 204 {
-			t.Fatalf("upload: %d %s", resp.StatusCode, body)
-		}
-		conn := mustDial(t, base)
-		if _, err := fmt.Fprintf(conn, "GET /v2/images/%s/file HTTP/1.1\r\nHost: glance\r\n\r\n", img.ID); err != nil {
-			t.Fatal(err)
-		}
+		img, _, conn := startBigDownload(t, a, "half read")
 		if _, err := io.ReadFull(conn, make([]byte, 1<<20)); err != nil {
 			t.Fatal(err)
 		}

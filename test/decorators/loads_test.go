@@ -8,15 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/go-glance/glance/dal"
-	"github.com/go-glance/glance/dal/daltest"
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/notifier"
 	"github.com/go-glance/glance/policy"
-	"github.com/go-glance/glance/store"
-	"github.com/go-glance/glance/store/filesystem"
 )
 
 // countingRepo counts the image loads a request costs: Get loads, and
@@ -70,20 +64,10 @@ func (r *countingRepo) take() (loads, writes int64) {
 // repository and a filesystem store.
 func newCountedChain(t *testing.T) (domain.ImageService, *countingRepo, *recorder) {
 	t.Helper()
-	be := daltest.OpenSQLite(t)
-	fs, err := filesystem.New(filesystem.Options{Datadir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stores, err := store.NewRegistry([]store.Backend{{ID: "file", Driver: fs}}, "file", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo := &countingRepo{repo: dal.Images(be.DB)}
-	var svc domain.ImageService = domain.NewImageService(repo, stores, domain.ImageConfig{
-		SizeCap: 1 << 20, HashAlgorithm: "sha512", LimitDefault: 25, LimitMax: 1000,
-		PropertyQuota: 128, TagQuota: 128, Now: time.Now, NewID: uuid.NewString,
-		Logf: func(context.Context, string, ...any) {},
+	var repo *countingRepo
+	svc := newServiceOver(t, 1<<20, func(r domain.ImageRepo) domain.ImageRepo {
+		repo = &countingRepo{repo: r}
+		return repo
 	})
 	rec := &recorder{}
 	svc = notifier.NewImages(svc, rec)

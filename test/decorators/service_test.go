@@ -20,6 +20,12 @@ import (
 // newService is the image service as glance-api builds it, with sizeCap.
 func newService(t *testing.T, sizeCap int64) domain.ImageService {
 	t.Helper()
+	return newServiceOver(t, sizeCap, func(r domain.ImageRepo) domain.ImageRepo { return r })
+}
+
+// newServiceOver is newService over wrap(the SQLite repository).
+func newServiceOver(t *testing.T, sizeCap int64, wrap func(domain.ImageRepo) domain.ImageRepo) domain.ImageService {
+	t.Helper()
 	be := daltest.OpenSQLite(t)
 	fs, err := filesystem.New(filesystem.Options{Datadir: t.TempDir()})
 	if err != nil {
@@ -29,7 +35,7 @@ func newService(t *testing.T, sizeCap int64) domain.ImageService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return domain.NewImageService(dal.Images(be.DB), stores, domain.ImageConfig{
+	return domain.NewImageService(wrap(dal.Images(be.DB)), stores, domain.ImageConfig{
 		SizeCap: sizeCap, HashAlgorithm: "sha512", LimitDefault: 25, LimitMax: 1000,
 		PropertyQuota: 128, TagQuota: 128, Now: time.Now, NewID: uuid.NewString,
 		Logf: func(context.Context, string, ...any) {},
