@@ -63,6 +63,20 @@ func TestPutEvictsWhatIsOnDisk(t *testing.T) {
 	}
 }
 
+// An image smaller than the eviction lag stays cached whole, so a small
+// image uploaded and then booted at once is served from memory.
+func TestPutKeepsSmallImagesCached(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "images")
+	s := newStore(t, Options{Datadir: dir})
+	const size = 16 << 20
+	if _, err := s.Put(context.Background(), "small", io.LimitReader(endlessBytes{}, size), size); err != nil {
+		t.Fatal(err)
+	}
+	if got := residentBytes(t, filepath.Join(dir, "small")); got != size {
+		t.Errorf("%d of %d bytes of a small upload stay in the page cache, want all", got, size)
+	}
+}
+
 // endlessBytes is a source of non-zero data.
 type endlessBytes struct{}
 
