@@ -14,12 +14,25 @@ import (
 // a later load reads, since writes do not read back.
 func testLoads(t *testing.T, s *suite) {
 	t.Run("children come in row order, whatever index serves them", func(t *testing.T) {
-		img := s.create(t, s.image("order", func(i *domain.Image) {
-			i.Tags = []string{"zz", "aa", "mm"}
-			i.Properties = domain.Properties{{Name: "zz", Value: "1"}, {Name: "aa", Value: "2"}, {Name: "mm", Value: "3"}}
-			i.Locations = []domain.Location{{URL: "file:///z", Metadata: map[string]any{}}, {URL: "file:///a", Metadata: map[string]any{}}}
-		}))
-		sameImage(t, img, s.get(t, img.ID))
+		made := map[string]*domain.Image{}
+		for _, name := range []string{"order-1", "order-2"} {
+			img := s.create(t, s.image(name, func(i *domain.Image) {
+				i.Tags = []string{"zz", "aa", "mm", "ordered"}
+				i.Properties = domain.Properties{{Name: "zz", Value: name}, {Name: "aa", Value: "2"}, {Name: "mm", Value: "3"}}
+				i.Locations = []domain.Location{{URL: "file:///z/" + name, Metadata: map[string]any{"store": "z"}},
+					{URL: "file:///a/" + name, Metadata: map[string]any{"store": "a"}}}
+			}))
+			sameImage(t, img, s.get(t, img.ID))
+			made[img.ID] = img
+		}
+		// A page loads the children of all its images at once.
+		page := s.list(t, domain.ImageQuery{Viewer: admin, Filter: domain.ImageFilter{Tags: []string{"ordered"}}})
+		if len(page) != len(made) {
+			t.Fatalf("listed %d images, want %d", len(page), len(made))
+		}
+		for _, got := range page {
+			sameImage(t, made[got.ID], got)
+		}
 	})
 
 	t.Run("children larger than one aggregate load whole", func(t *testing.T) {
