@@ -23,9 +23,10 @@ import (
 // tables MariaDB otherwise picks the index on deleted, which holds
 // every live row.
 //
-// Three correlated subqueries with JSON_ARRAYAGG, as SQLite does it,
-// would also be one statement, but MariaDB builds a temporary table for
-// each aggregate: three times the server CPU of the four statements.
+// Three correlated subqueries with JSON_ARRAYAGG (or GROUP_CONCAT), as
+// SQLite does it, would also be one statement, but MariaDB builds a
+// temporary table for each aggregate: four to ten times the server CPU
+// of the union.
 
 // Row kinds: the first column of mysqlImageUnion.
 const (

@@ -86,16 +86,13 @@ func (r *imageRepo) get(q *gorm.DB, id string, v domain.Viewer, lock bool) (*dom
 		return nil, notFound(id)
 	}
 	if r.db.dialect == mysqlDialect {
-		if lock {
-			if err := lockMySQL(q, r.db.dialect, id); err != nil {
-				return nil, err
-			}
-		}
-		query := gormQuery(q)
 		if !lock {
-			query = r.db.preparedQuery(q.Statement.Context)
+			return getMySQL(r.db.preparedQuery(q.Statement.Context), id, v)
 		}
-		return getMySQL(query, id, v)
+		if err := lockMySQL(q, r.db.dialect, id); err != nil {
+			return nil, err
+		}
+		return getMySQL(gormQuery(q), id, v)
 	}
 	cond, args := visibleTo(v, "")
 	query := "SELECT " + r.db.dialect.imageColumns() + " FROM images WHERE images.id = ? AND +images.deleted = 0 AND " + cond
