@@ -41,6 +41,9 @@ type Config struct {
 	// Authorize checks a policy rule that has no target, such as
 	// stores_info_detail; nil refuses every caller.
 	Authorize func(ctx context.Context, rule string) error
+	// IsAdmin decides an authenticated caller's is_admin, as Glance
+	// checks its context_is_admin rule; nil: holds the admin role.
+	IsAdmin func(*domain.Caller) bool
 	// Health, when set, fails /healthcheck with 503 while it returns an
 	// error; the error's client message is the reason shown. It runs on
 	// every health check, so it must be cheap.
@@ -87,6 +90,9 @@ func New(cfg Config, images domain.ImageService) *Server {
 		cfg.Authorize = func(_ context.Context, rule string) error {
 			return domain.Errorf(domain.KindForbidden, "You are not authorized to complete %s action.", rule)
 		}
+	}
+	if cfg.IsAdmin == nil {
+		cfg.IsAdmin = func(c *domain.Caller) bool { return c.HasRole("admin") }
 	}
 	s := &Server{cfg: cfg, images: images, log: cfg.Logger}
 	e := echo.New()
@@ -224,20 +230,47 @@ func (s *Server) caller(r *http.Request) (*domain.Caller, error) {
 		}
 		return &domain.Caller{ReadOnly: true}, nil
 	}
-	c := &domain.Caller{UserID: h.Get("X-User-Id"), ProjectID: h.Get("X-Project-Id")}
+	c := CallerFromHeaders(h)
+	c.Admin = s.cfg.IsAdmin(c)
+	return c, nil
+}
+
+// CallerFromHeaders reads the identity headers keystonemiddleware sets
+// for a confirmed token (X-User-Id, X-Project-Id, X-Roles,
+// OpenStack-System-Scope, ...), with the older names Glance still reads
+// (X-User, X-Tenant-Id). Admin is left for policy to decide.
+func CallerFromHeaders(h http.Header) *domain.Caller {
+	c := &domain.Caller{
+		UserID:          h.Get("X-User-Id"),
+		UserName:        h.Get("X-User-Name"),
+		UserDomainID:    h.Get("X-User-Domain-Id"),
+		ProjectID:       h.Get("X-Project-Id"),
+		ProjectName:     h.Get("X-Project-Name"),
+		ProjectDomainID: h.Get("X-Project-Domain-Id"),
+		DomainID:        h.Get("X-Domain-Id"),
+		SystemScope:     h.Get("Openstack-System-Scope"),
+		Roles:           splitRoles(h.Get("X-Roles")),
+		ServiceRoles:    splitRoles(h.Get("X-Service-Roles")),
+	}
 	if c.UserID == "" {
 		c.UserID = h.Get("X-User")
 	}
 	if c.ProjectID == "" {
 		c.ProjectID = h.Get("X-Tenant-Id")
 	}
-	for _, role := range strings.Split(h.Get("X-Roles"), ",") {
+	return c
+}
+
+// splitRoles lower-cases a comma-separated role list, as Glance's context
+// middleware does before policy sees it.
+func splitRoles(list string) []string {
+	var roles []string
+	for _, role := range strings.Split(list, ",") {
 		if role = strings.ToLower(strings.TrimSpace(role)); role != "" {
-			c.Roles = append(c.Roles, role)
+			roles = append(roles, role)
 		}
 	}
-	c.Admin = c.HasRole("admin")
-	return c, nil
+	return roles
 }
 
 // ctx is the request context carrying the caller.
