@@ -144,8 +144,11 @@ type ImageFormat struct {
 
 // Policy is the [oslo_policy] section.
 type Policy struct {
-	// PolicyFile may be relative to the directory of a config file.
-	PolicyFile         string
+	// PolicyFile may be relative to the directory of a config file;
+	// see PolicyFiles.
+	PolicyFile string
+	// PolicyDirs hold more policy files, read after PolicyFile.
+	PolicyDirs         []string
 	EnforceNewDefaults bool
 	EnforceScope       bool
 }

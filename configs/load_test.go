@@ -207,7 +207,6 @@ func TestNotActedOn(t *testing.T) {
 		"[paste_deploy]\nflavor = trusted-auth+caching\n")
 	want := []string{
 		"[DEFAULT] user_storage_quota is set but not acted on in this version: this quota is not enforced",
-		"[oslo_policy] enforce_scope is set but not acted on in this version: Glance's built-in default policy applies",
 		"[import_filtering_opts] allowed_hosts is set but not acted on in this version: image import is not served",
 		"[paste_deploy] flavor trusted-auth+caching asks for the image cache, which is not served in this version",
 	}

@@ -41,7 +41,6 @@ const (
 	noCache         = "the image cache is not served"
 	noQuota         = "this quota is not enforced"
 	noProtection    = "property protections are not enforced"
-	noPolicyFile    = "Glance's built-in default policy applies"
 	noMessaging     = "only the log notification driver is served"
 	ownBuffers      = "the filesystem store picks its own buffer sizes"
 	onlyFileStore   = "the filesystem store is the only single-store backend served"
@@ -123,9 +122,10 @@ func (c *Config) options() []option {
 			&c.ImageFormat.ContainerFormats).alias(secDefault, "container_formats"),
 		boolOpt(secFormat, "require_image_format_match", "true", &c.ImageFormat.RequireImageFormatMatch).notYet(noFormatInspect),
 
-		strOpt(secPolicy, "policy_file", "policy.yaml", &c.Policy.PolicyFile).notYet(noPolicyFile),
-		boolOpt(secPolicy, "enforce_new_defaults", "true", &c.Policy.EnforceNewDefaults).notYet(noPolicyFile),
-		boolOpt(secPolicy, "enforce_scope", "true", &c.Policy.EnforceScope).notYet(noPolicyFile),
+		strOpt(secPolicy, "policy_file", "policy.yaml", &c.Policy.PolicyFile),
+		listOpt(secPolicy, "policy_dirs", "policy.d", &c.Policy.PolicyDirs),
+		boolOpt(secPolicy, "enforce_new_defaults", "true", &c.Policy.EnforceNewDefaults),
+		boolOpt(secPolicy, "enforce_scope", "true", &c.Policy.EnforceScope),
 
 		boolOpt(secMiddleware, "enable_proxy_headers_parsing", "false",
 			&c.Middleware.EnableProxyHeadersParsing).notYet("X-Forwarded-* and Forwarded headers are ignored"),

@@ -30,10 +30,10 @@ type Change struct {
 	StrictAdd bool
 }
 
-// Apply performs c on the image as caller would: Forbidden for read-only,
+// Apply performs c on the image: Forbidden for read-only,
 // reserved or non-removable attributes, Conflict for replacing or
 // removing a property that does not exist, Invalid for bad values.
-func (img *Image) Apply(c Change, caller *Caller) error {
+func (img *Image) Apply(c Change) error {
 	root := c.Path[0]
 	if root == "locations" {
 		return Errorf(KindForbidden, "It's not allowed to update locations if locations are invisible.")
@@ -58,18 +58,12 @@ func (img *Image) Apply(c Change, caller *Caller) error {
 		}
 		return nil
 	case OpReplace:
-		if root == "owner" && !caller.Admin {
-			return Errorf(KindForbidden, "Owner can't be updated by non admin.")
-		}
 		if !base && !exists {
 			return Detailf(KindConflict, "Property %s does not exist.", root)
 		}
 	case OpAdd:
 		if c.StrictAdd && (base || exists) {
 			return Detailf(KindConflict, "Property %s already present.", root)
-		}
-		if root == "owner" && !caller.Admin {
-			return Errorf(KindForbidden, "Owner can't be updated by non admin.")
 		}
 	default:
 		return Errorf(KindInvalid, "Invalid operation: `%s`. It must be one of the following: add, remove, replace.", c.Op)

@@ -30,9 +30,6 @@ func (s *imageService) logf(ctx context.Context, format string, args ...any) {
 
 func (s *imageService) Create(ctx context.Context, req NewImage) (*Image, error) {
 	caller := CallerFrom(ctx)
-	if caller.ReadOnly {
-		return nil, Errorf(KindForbidden, "Read-only access")
-	}
 	// Glance's order: reserved names, the quotas (tags counted as sent),
 	// then what the database cannot store; counts come before any
 	// per-item work.
@@ -79,9 +76,6 @@ func (s *imageService) Create(ctx context.Context, req NewImage) (*Image, error)
 	}
 	if img.Owner != nil && *img.Owner == "" {
 		img.Owner = nil
-	}
-	if img.Owner != nil && !caller.Admin && *img.Owner != caller.ProjectID {
-		return nil, Errorf(KindForbidden, "You are not permitted to create images owned by '%s'.", *img.Owner)
 	}
 	img.SetTags(req.Tags)
 	if err := s.repo.Create(ctx, img); err != nil {
@@ -203,24 +197,14 @@ func withTieBreakers(keys []SortKey) []SortKey {
 // update runs change on the image under the repository's
 // compare-and-swap, after the checks every modification shares.
 func (s *imageService) update(ctx context.Context, id string, change func(*Image) error) (*Image, error) {
-	caller := CallerFrom(ctx)
-	if caller.ReadOnly {
-		return nil, Errorf(KindForbidden, "Read-only access")
-	}
-	return s.repo.Update(ctx, id, caller.Viewer(), s.cfg.Now().UTC(), func(img *Image) error {
-		if !caller.Admin && (img.Owner == nil || *img.Owner != caller.ProjectID) {
-			return Errorf(KindForbidden, "You are not permitted to modify image %s.", img.ID)
-		}
-		return change(img)
-	})
+	return s.repo.Update(ctx, id, CallerFrom(ctx).Viewer(), s.cfg.Now().UTC(), change)
 }
 
 func (s *imageService) Update(ctx context.Context, id string, changes []Change) (*Image, error) {
-	caller := CallerFrom(ctx)
 	return s.update(ctx, id, func(img *Image) error {
 		before := countUserProperties(img.Properties)
 		for _, c := range changes {
-			if err := img.Apply(c, caller); err != nil {
+			if err := img.Apply(c); err != nil {
 				return err
 			}
 		}
@@ -235,19 +219,12 @@ func (s *imageService) Update(ctx context.Context, id string, changes []Change) 
 }
 
 func (s *imageService) Delete(ctx context.Context, id string) error {
-	caller := CallerFrom(ctx)
-	if caller.ReadOnly {
-		return Errorf(KindForbidden, "Read-only access")
-	}
 	img, err := s.load(ctx, id)
 	if IsKind(err, KindNotFound) {
 		return Errorf(KindNotFound, "Failed to find image %s to delete", id)
 	}
 	if err != nil {
 		return err
-	}
-	if !caller.Admin && (img.Owner == nil || *img.Owner != caller.ProjectID) {
-		return Errorf(KindForbidden, "You are not permitted to delete this image.")
 	}
 	if img.Protected {
 		return Errorf(KindForbidden, "Image %s is protected and cannot be deleted.", id)
@@ -456,13 +433,9 @@ func checkSame(name string, have *string, got string) error {
 }
 
 func (s *imageService) Download(ctx context.Context, id string, r *ByteRange) (*Download, error) {
-	caller := CallerFrom(ctx)
 	img, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if img.Status == StatusDeactivated && !caller.Admin {
-		return nil, Errorf(KindForbidden, "The requested image has been deactivated. Image data download is forbidden.")
 	}
 	d := &Download{Image: img}
 	if len(img.Locations) == 0 || img.Size == nil {

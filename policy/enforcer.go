@@ -2,93 +2,121 @@ package policy
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
 	"github.com/go-glance/glance/domain"
 )
 
-// Target describes what a rule is checked against, as Glance's policy
-// targets do: project_id is the image owner, member_id the caller's
-// project when it reaches the image through membership, visibility the
-// image's visibility, owner the owner requested at creation.
-type Target map[string]string
-
-// model: a rule names one check; the check is evaluated by the allowed
-// function with the caller and target.
-const modelText = `
-[request_definition]
-r = caller, rule, target
-
-[policy_definition]
-p = rule, check
-
-[policy_effect]
-e = some(where (p.eft == allow))
-
-[matchers]
-m = r.rule == p.rule && allowed(p.check, r.caller, r.target)
-`
-
-// defaults are Glance's secure-RBAC default rules for the image API,
-// expressed with the named checks of checks.go.
-var defaults = map[string]string{
-	"add_image":         "admin_or_project_member_create_image",
-	"delete_image":      "admin_or_project_member",
-	"get_image":         "admin_or_project_reader_get_image",
-	"get_images":        "admin_or_project_reader",
-	"modify_image":      "admin_or_project_member",
-	"publicize_image":   "admin",
-	"communitize_image": "admin_or_project_member",
-	"download_image":    "admin_or_project_member_download_image",
-	"upload_image":      "admin_or_project_member",
-	"deactivate":        "admin_or_project_member",
-	"reactivate":        "admin_or_project_member",
-
-	// Discovery (/v2/info).
-	"stores_info_detail": "role:admin",
+// Target is what a rule is checked against: it gives the values of the
+// %(key)s substitutions of check strings, as Python's str() prints
+// them. A key that is absent, or null, fails every check that reads it.
+type Target interface {
+	Value(key string) (string, bool)
 }
 
-// Enforcer checks rules for callers.
+// Attributes is a Target of fixed values.
+type Attributes map[string]string
+
+// Value implements Target.
+func (a Attributes) Value(key string) (string, bool) {
+	v, ok := a[key]
+	return v, ok
+}
+
+// Enforcer decides Glance's policy rules with casbin. Every effective
+// rule is compiled into one matcher of a casbin model (m, m2, m3, ...)
+// over the request r = sub (the caller), obj (the target).
 type Enforcer struct {
-	e *casbin.Enforcer
+	e     *casbin.Enforcer
+	rules map[string]*compiled
+	set   *ruleSet
+	// legacy applies Glance's pre-secure-RBAC ownership checks.
+	legacy bool
+	memo   decisions
 }
 
-// NewEnforcer returns an enforcer loaded with the default rules.
-func NewEnforcer() (*Enforcer, error) {
-	m, err := model.NewModelFromString(modelText)
+// compiled is one rule's matcher and what its decision depends on: the
+// roles and credentials of the caller and the target keys it reads.
+type compiled struct {
+	name    string
+	ctx     casbin.EnforceContext
+	expr    string
+	roles   []string
+	creds   []string
+	keys    []string
+	scoped  bool
+	anyRole bool
+}
+
+// NewEnforcer compiles Glance's defaults and the operator's files as
+// cfg selects them. It fails, naming the file and rule, when a check
+// string cannot be read or names a rule that does not exist.
+func NewEnforcer(cfg Config) (*Enforcer, error) {
+	rs, err := loadRules(cfg)
 	if err != nil {
 		return nil, err
+	}
+	m := model.NewModel()
+	m.AddDef("r", "r", "sub, obj")
+	m.AddDef("p", "p", "sub")
+	m.AddDef("e", "e", "some(where (p.eft == allow))")
+	p := &Enforcer{rules: map[string]*compiled{}, set: rs, legacy: !cfg.EnforceNewDefaults}
+	for i, name := range rs.all() {
+		c, err := rs.compiled(name)
+		if err != nil {
+			return nil, err
+		}
+		key := "m"
+		if i > 0 {
+			key += strconv.Itoa(i + 1)
+		}
+		c.ctx = casbin.EnforceContext{RType: "r", PType: "p", EType: "e", MType: key}
+		m.AddDef("m", key, c.expr)
+		p.rules[name] = c
 	}
 	e, err := casbin.NewEnforcer(m)
 	if err != nil {
 		return nil, err
 	}
-	e.AddFunction("allowed", func(args ...any) (any, error) {
-		check, _ := args[0].(string)
-		caller, _ := args[1].(*domain.Caller)
-		target, _ := args[2].(Target)
-		if caller == nil {
-			return false, nil
-		}
-		return evaluate(check, caller, target)
-	})
-	for rule, check := range defaults {
-		if _, err := e.AddPolicy(rule, check); err != nil {
-			return nil, err
-		}
+	e.AddFunction("role", roleFn)
+	e.AddFunction("literal", literalFn)
+	e.AddFunction("cred", credentialFn)
+	e.AddFunction("scoped", scopedFn)
+	p.e = e
+	p.memo.reset()
+	return p, nil
+}
+
+// Allowed reports whether caller passes rule on target. A rule that is
+// not defined never passes.
+func (p *Enforcer) Allowed(caller *domain.Caller, rule string, target Target) (bool, error) {
+	r := p.rules[rule]
+	if caller == nil || r == nil {
+		return false, nil
 	}
-	return &Enforcer{e: e}, nil
+	key := r.key(caller, target)
+	if ok, seen := p.memo.get(key); seen {
+		return ok, nil
+	}
+	ok, err := p.e.Enforce(r.ctx, caller, target)
+	if err != nil {
+		return false, domain.Wrap(err, "policy evaluation of "+rule+" failed")
+	}
+	p.memo.put(key, ok)
+	return ok, nil
 }
 
 // Enforce returns Forbidden, worded as Glance words it, unless the caller
 // of ctx may perform rule on target.
 func (p *Enforcer) Enforce(ctx context.Context, rule string, target Target) error {
-	ok, err := p.e.Enforce(domain.CallerFrom(ctx), rule, target)
+	ok, err := p.Allowed(domain.CallerFrom(ctx), rule, target)
 	if err != nil {
-		return domain.Wrap(err, "policy evaluation failed")
+		return err
 	}
 	if !ok {
 		return domain.Errorf(domain.KindForbidden, "You are not authorized to complete %s action.", rule)
@@ -99,37 +127,80 @@ func (p *Enforcer) Enforce(ctx context.Context, rule string, target Target) erro
 // Authorize is Enforce for rules that need no target, such as
 // stores_info_detail.
 func (p *Enforcer) Authorize(ctx context.Context, rule string) error {
-	return p.Enforce(ctx, rule, Target{})
+	return p.Enforce(ctx, rule, Attributes{})
 }
 
-// evaluate runs one check: a role check as oslo.policy's "role:name",
-// which reads the caller's roles only (Glance's unauthenticated context
-// is admin but holds no role), or a named check.
-func evaluate(check string, c *domain.Caller, t Target) (bool, error) {
-	if role, ok := strings.CutPrefix(check, "role:"); ok {
-		return c.HasRole(strings.ToLower(role)), nil
+// IsAdmin is Glance's context is_admin for an authenticated caller: the
+// context_is_admin rule.
+func (p *Enforcer) IsAdmin(c *domain.Caller) bool {
+	ok, _ := p.Allowed(c, "context_is_admin", Attributes{})
+	return ok
+}
+
+// Legacy reports whether the deprecated defaults and Glance's legacy
+// ownership checks apply (enforce_new_defaults off).
+func (p *Enforcer) Legacy() bool { return p.legacy }
+
+// key is the memo key of a decision: the rule and every input its
+// matcher reads, each written with its length so no two differ only in
+// where one value ends.
+func (r *compiled) key(c *domain.Caller, t Target) string {
+	var b strings.Builder
+	field := func(v string, present bool) {
+		if !present {
+			b.WriteString("-;")
+			return
+		}
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
 	}
-	if c.Admin {
-		return true, nil
+	field(r.name, true)
+	if r.scoped {
+		field(c.Scope(), true)
 	}
-	project := c.ProjectID != "" && (c.ProjectID == t["project_id"])
-	member := c.HasRole("member") || c.HasRole("admin")
-	reader := member || c.HasRole("reader")
-	visibleByRole := project || (t["member_id"] != "" && c.ProjectID == t["member_id"]) ||
-		t["visibility"] == "community" || t["visibility"] == "public" || t["visibility"] == "shared"
-	switch check {
-	case "admin":
-		return false, nil
-	case "admin_or_project_member":
-		return member && project, nil
-	case "admin_or_project_reader":
-		return reader && project, nil
-	case "admin_or_project_reader_get_image":
-		return reader && visibleByRole, nil
-	case "admin_or_project_member_download_image":
-		return member && visibleByRole, nil
-	case "admin_or_project_member_create_image":
-		return member && project && c.ProjectID == t["owner"], nil
+	for _, role := range r.roles {
+		field("", c.HasRole(role))
 	}
-	return false, fmt.Errorf("unknown check %q", strings.TrimSpace(check))
+	if r.anyRole {
+		field(strings.Join(c.Roles, ","), true)
+		field(strings.Join(c.ServiceRoles, ","), true)
+	}
+	for _, kind := range r.creds {
+		field(credential(c, kind))
+	}
+	for _, k := range r.keys {
+		field(valueOf(t, k))
+	}
+	return b.String()
+}
+
+// maxDecisions bounds the memo: decisions repeat per (role set,
+// project, target shape), so a few thousand cover a busy cloud; past
+// that the memo starts again rather than grow with hostile input.
+const maxDecisions = 4096
+
+type decisions struct {
+	m atomic.Pointer[sync.Map]
+	n atomic.Int64
+}
+
+func (d *decisions) reset() {
+	d.m.Store(new(sync.Map))
+	d.n.Store(0)
+}
+
+func (d *decisions) get(key string) (ok, seen bool) {
+	v, seen := d.m.Load().Load(key)
+	if !seen {
+		return false, false
+	}
+	return v.(bool), true
+}
+
+func (d *decisions) put(key string, ok bool) {
+	if d.n.Add(1) > maxDecisions {
+		d.reset()
+	}
+	d.m.Load().Store(key, ok)
 }

@@ -2,11 +2,13 @@ package policy
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/go-glance/glance/domain"
 )
 
-// Images checks Glance's policy rules before each image operation.
+// Images checks Glance's policy rules before each image operation. It
+// is the only layer that decides who may do what to an image.
 type Images struct {
 	next domain.ImageService
 	p    *Enforcer
@@ -19,23 +21,102 @@ func NewImages(next domain.ImageService, p *Enforcer) *Images {
 	return &Images{next: next, p: p}
 }
 
-// imageTarget is the target of per-image rules.
-func imageTarget(ctx context.Context, img *domain.Image) Target {
-	t := Target{"visibility": string(img.Visibility)}
-	if img.Owner != nil {
-		t["project_id"] = *img.Owner
-		t["owner"] = *img.Owner
-	}
+// ImageTarget is an image as Glance's policy targets show it:
+// project_id is the owner, member_id the caller's project when it sees
+// a shared image of another project, and every other key an image
+// attribute or extra property.
+type ImageTarget struct {
+	Image *domain.Image
+	// Member is the caller's project when the image is shared with it.
+	Member string
+}
+
+// imageTarget is the target of per-image rules for the caller of ctx.
+func imageTarget(ctx context.Context, img *domain.Image) ImageTarget {
+	t := ImageTarget{Image: img}
 	caller := domain.CallerFrom(ctx)
-	if img.Visibility == domain.VisibilityShared && caller.ProjectID != "" && caller.ProjectID != t["project_id"] {
-		t["member_id"] = caller.ProjectID
+	if img.Visibility == domain.VisibilityShared && caller.ProjectID != "" &&
+		(img.Owner == nil || *img.Owner != caller.ProjectID) {
+		t.Member = caller.ProjectID
 	}
 	return t
 }
 
+// Value implements Target.
+func (t ImageTarget) Value(key string) (string, bool) {
+	img := t.Image
+	switch key {
+	case "project_id", "owner":
+		return deref(img.Owner)
+	case "member_id", "member":
+		return t.Member, t.Member != ""
+	case "id", "image_id":
+		return img.ID, true
+	case "visibility":
+		return string(img.Visibility), true
+	case "status":
+		return string(img.Status), true
+	case "name":
+		return deref(img.Name)
+	case "protected":
+		return pyBool(img.Protected), true
+	case "os_hidden":
+		return pyBool(img.Hidden), true
+	case "checksum":
+		return deref(img.Checksum)
+	case "os_hash_algo":
+		return deref(img.HashAlgo)
+	case "os_hash_value":
+		return deref(img.HashValue)
+	case "disk_format":
+		return deref(img.DiskFormat)
+	case "container_format":
+		return deref(img.ContainerFormat)
+	case "min_disk":
+		return strconv.Itoa(img.MinDisk), true
+	case "min_ram":
+		return strconv.Itoa(img.MinRAM), true
+	case "size":
+		return derefInt(img.Size)
+	case "virtual_size":
+		return derefInt(img.VirtualSize)
+	}
+	return img.Properties.Get(key)
+}
+
+func deref(s *string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	return *s, true
+}
+
+func derefInt(n *int64) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	return strconv.FormatInt(*n, 10), true
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+// writable refuses every change by an anonymous caller, before
+// anything else is looked at, as Glance's read-only context does.
+func writable(ctx context.Context) error {
+	if domain.CallerFrom(ctx).ReadOnly {
+		return domain.Errorf(domain.KindForbidden, "Read-only access")
+	}
+	return nil
+}
+
 // check enforces rule on image id and returns ctx carrying the image
 // it loaded, for the layers below (domain.WithLoaded). An image the
-// caller may not even see is NotFound, never Forbidden.
+// caller may not even get is NotFound, never Forbidden.
 func (s *Images) check(ctx context.Context, id, rule string) (context.Context, *domain.Image, error) {
 	img, err := s.next.Get(ctx, id)
 	if err != nil {
@@ -51,23 +132,60 @@ func (s *Images) check(ctx context.Context, id, rule string) (context.Context, *
 	return domain.WithLoaded(ctx, img), img, nil
 }
 
+// mutate is check for rules that change an image: with the legacy
+// defaults, Glance also requires an admin or the owner.
+func (s *Images) mutate(ctx context.Context, id, rule string) (context.Context, *domain.Image, error) {
+	if err := writable(ctx); err != nil {
+		return nil, nil, err
+	}
+	ctx, img, err := s.check(ctx, id, rule)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.legacyOwner(ctx, img); err != nil {
+		return nil, nil, err
+	}
+	return ctx, img, nil
+}
+
+func (s *Images) legacyOwner(ctx context.Context, img *domain.Image) error {
+	if !s.p.Legacy() {
+		return nil
+	}
+	if s.p.Enforce(ctx, ruleImageOwner, imageTarget(ctx, img)) != nil {
+		return domain.Errorf(domain.KindForbidden, "You do not own this image")
+	}
+	return nil
+}
+
 // Create implements domain.ImageService.
 func (s *Images) Create(ctx context.Context, req domain.NewImage) (*domain.Image, error) {
+	if err := writable(ctx); err != nil {
+		return nil, err
+	}
 	caller := domain.CallerFrom(ctx)
-	owner := caller.ProjectID
+	t := Attributes{"visibility": string(domain.VisibilityPrivate)}
+	if req.Visibility != "" {
+		t["visibility"] = string(req.Visibility)
+	}
+	owner, hasOwner := caller.ProjectID, caller.ProjectID != ""
 	if req.Owner != nil {
-		owner = *req.Owner
+		owner, hasOwner = *req.Owner, *req.Owner != ""
 	}
-	vis := string(req.Visibility)
-	if vis == "" {
-		vis = string(domain.VisibilityShared)
+	if hasOwner {
+		t["project_id"], t["owner"] = owner, owner
 	}
-	t := Target{"project_id": caller.ProjectID, "owner": owner, "visibility": vis}
 	if err := s.p.Enforce(ctx, "add_image", t); err != nil {
+		if owner != caller.ProjectID {
+			return nil, domain.Errorf(domain.KindForbidden, "You are not permitted to create images owned by '%s'", owner)
+		}
 		return nil, err
 	}
-	if err := s.visibilityRule(ctx, domain.Visibility(vis), t); err != nil {
+	if err := s.visibilityRule(ctx, domain.Visibility(t["visibility"]), t); err != nil {
 		return nil, err
+	}
+	if s.p.Legacy() && s.p.Enforce(ctx, ruleCreateOwner, t) != nil {
+		return nil, domain.Errorf(domain.KindForbidden, "You are not permitted to create images owned by '%s'.", owner)
 	}
 	return s.next.Create(ctx, req)
 }
@@ -91,28 +209,21 @@ func (s *Images) Get(ctx context.Context, id string) (*domain.Image, error) {
 // List implements domain.ImageService; images the caller may not get are
 // dropped from the page.
 func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.ImagePage, error) {
-	if err := s.p.Enforce(ctx, "get_images", Target{"project_id": domain.CallerFrom(ctx).ProjectID}); err != nil {
+	caller := domain.CallerFrom(ctx)
+	t := Attributes{}
+	if caller.ProjectID != "" {
+		t["project_id"] = caller.ProjectID
+	}
+	if err := s.p.Enforce(ctx, "get_images", t); err != nil {
 		return nil, err
 	}
 	page, err := s.next.List(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	// A page of a thousand images has a handful of distinct targets
-	// (owner, visibility, membership): decide each once. The key must
-	// hold every target field a rule can read.
-	type key struct{ project, visibility, member string }
-	allowed := map[key]bool{}
 	kept := page.Images[:0]
 	for _, img := range page.Images {
-		t := imageTarget(ctx, img)
-		k := key{t["project_id"], t["visibility"], t["member_id"]}
-		ok, seen := allowed[k]
-		if !seen {
-			ok = s.p.Enforce(ctx, "get_image", t) == nil
-			allowed[k] = ok
-		}
-		if ok {
+		if s.p.Enforce(ctx, "get_image", imageTarget(ctx, img)) == nil {
 			kept = append(kept, img)
 		}
 	}
@@ -122,15 +233,22 @@ func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.Imag
 
 // Update implements domain.ImageService.
 func (s *Images) Update(ctx context.Context, id string, changes []domain.Change) (*domain.Image, error) {
-	ctx, img, err := s.check(ctx, id, "modify_image")
+	ctx, img, err := s.mutate(ctx, id, "modify_image")
 	if err != nil {
 		return nil, err
 	}
+	t := imageTarget(ctx, img)
 	for _, c := range changes {
-		if c.Path[0] == "visibility" && c.Op != domain.OpRemove {
+		switch {
+		case c.Op == domain.OpRemove:
+		case c.Path[0] == "visibility":
 			v, _ := c.Value.(string)
-			if err := s.visibilityRule(ctx, domain.Visibility(v), imageTarget(ctx, img)); err != nil {
+			if err := s.visibilityRule(ctx, domain.Visibility(v), t); err != nil {
 				return nil, err
+			}
+		case c.Path[0] == "owner" && (c.Op == domain.OpAdd || c.Op == domain.OpReplace):
+			if s.p.Enforce(ctx, ruleIsAdmin, t) != nil {
+				return nil, domain.Errorf(domain.KindForbidden, "Owner can't be updated by non admin.")
 			}
 		}
 	}
@@ -139,7 +257,7 @@ func (s *Images) Update(ctx context.Context, id string, changes []domain.Change)
 
 // Delete implements domain.ImageService.
 func (s *Images) Delete(ctx context.Context, id string) error {
-	ctx, _, err := s.check(ctx, id, "delete_image")
+	ctx, _, err := s.mutate(ctx, id, "delete_image")
 	if err != nil {
 		if domain.IsKind(err, domain.KindNotFound) {
 			return domain.Errorf(domain.KindNotFound, "Failed to find image %s to delete", id)
@@ -151,7 +269,7 @@ func (s *Images) Delete(ctx context.Context, id string) error {
 
 // Deactivate implements domain.ImageService.
 func (s *Images) Deactivate(ctx context.Context, id string) (*domain.Image, error) {
-	ctx, _, err := s.check(ctx, id, "deactivate")
+	ctx, _, err := s.mutate(ctx, id, "deactivate")
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +278,7 @@ func (s *Images) Deactivate(ctx context.Context, id string) (*domain.Image, erro
 
 // Reactivate implements domain.ImageService.
 func (s *Images) Reactivate(ctx context.Context, id string) (*domain.Image, error) {
-	ctx, _, err := s.check(ctx, id, "reactivate")
+	ctx, _, err := s.mutate(ctx, id, "reactivate")
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +287,7 @@ func (s *Images) Reactivate(ctx context.Context, id string) (*domain.Image, erro
 
 // AddTag implements domain.ImageService.
 func (s *Images) AddTag(ctx context.Context, id, tag string) (*domain.Image, error) {
-	ctx, _, err := s.check(ctx, id, "modify_image")
+	ctx, _, err := s.mutate(ctx, id, "modify_image")
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +296,7 @@ func (s *Images) AddTag(ctx context.Context, id, tag string) (*domain.Image, err
 
 // RemoveTag implements domain.ImageService.
 func (s *Images) RemoveTag(ctx context.Context, id, tag string) (*domain.Image, error) {
-	ctx, _, err := s.check(ctx, id, "modify_image")
+	ctx, _, err := s.mutate(ctx, id, "modify_image")
 	if err != nil {
 		return nil, err
 	}
@@ -187,18 +305,22 @@ func (s *Images) RemoveTag(ctx context.Context, id, tag string) (*domain.Image, 
 
 // Upload implements domain.ImageService.
 func (s *Images) Upload(ctx context.Context, id string, up domain.Upload) (*domain.Image, error) {
-	ctx, _, err := s.check(ctx, id, "upload_image")
+	ctx, _, err := s.mutate(ctx, id, "upload_image")
 	if err != nil {
 		return nil, err
 	}
 	return s.next.Upload(ctx, id, up)
 }
 
-// Download implements domain.ImageService.
+// Download implements domain.ImageService. The data of a deactivated
+// image is for admins only.
 func (s *Images) Download(ctx context.Context, id string, r *domain.ByteRange) (*domain.Download, error) {
-	ctx, _, err := s.check(ctx, id, "download_image")
+	ctx, img, err := s.check(ctx, id, "download_image")
 	if err != nil {
 		return nil, err
+	}
+	if img.Status == domain.StatusDeactivated && s.p.Enforce(ctx, ruleIsAdmin, imageTarget(ctx, img)) != nil {
+		return nil, domain.Errorf(domain.KindForbidden, "The requested image has been deactivated. Image data download is forbidden.")
 	}
 	return s.next.Download(ctx, id, r)
 }

@@ -40,7 +40,7 @@ func newRootCommand(stdout, stderr io.Writer, ready chan<- net.Addr) *cobra.Comm
 	flags.register(root)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(&cobra.Command{
+	api := &cobra.Command{
 		Use:   "api",
 		Short: "Serve the Image API v2 (glance-api)",
 		Args:  cobra.NoArgs,
@@ -51,8 +51,11 @@ func newRootCommand(stdout, stderr io.Writer, ready chan<- net.Addr) *cobra.Comm
 			}
 			return serve(cmd.Context(), cfg, stderr, ready)
 		},
-	})
-	root.AddCommand(manageCommand(&flags, stdout))
+	}
+	api.AddCommand(policyCommand(&flags, stdout))
+	manage := manageCommand(&flags, stdout)
+	manage.AddCommand(policyCommand(&flags, stdout))
+	root.AddCommand(api, manage)
 	return root
 }
 

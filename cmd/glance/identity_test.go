@@ -138,10 +138,18 @@ func TestAnonymous(t *testing.T) {
 }
 
 // TestNoAuth: without a paste flavor every caller is Glance's
-// unauthenticated admin context, with no project.
+// unauthenticated context: an admin (is_admin) with no user, project or
+// role, under the legacy defaults. Rules that ask for the admin role,
+// such as publicize_image, refuse it, as Glance's do, until the policy
+// says otherwise.
 func TestNoAuth(t *testing.T) {
 	a := api{base: MustStartServer(t, "")}
-	img := a.create(t, `{"name":"x","visibility":"public","disk_format":"raw","container_format":"bare"}`)
+	resp, body := a.do(t, "POST", "/v2/images", jsonType, `{"name":"x","visibility":"public"}`)
+	mustStatus(t, "no-auth publicize", resp, body, http.StatusForbidden)
+	if !strings.Contains(text(body), "You are not authorized to complete publicize_image action.") {
+		t.Errorf("403 body: %s", body)
+	}
+	img := a.create(t, `{"name":"x","visibility":"community","disk_format":"raw","container_format":"bare"}`)
 	if img.Owner != nil {
 		t.Errorf("owner %q, want none", *img.Owner)
 	}
@@ -170,6 +178,12 @@ func TestNoAuth(t *testing.T) {
 	claimed := api{base: a.base, header: identity("A", "reader")}
 	if got := claimed.create(t, `{"name":"z"}`); got.Owner != nil {
 		t.Errorf("noauth took the owner %q from headers", *got.Owner)
+	}
+
+	// The operator's policy file decides: is_admin reads the context.
+	publishing := api{base: MustStartServer(t, mustPolicyFile(t, `publicize_image: "is_admin:True"`))}
+	if got := publishing.create(t, `{"name":"p","visibility":"public"}`); got.Visibility != "public" {
+		t.Errorf("visibility %q after an override allowed publicize_image", got.Visibility)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // the Nth. It returns the client and the image ids by name.
 func mustListFixture(t *testing.T) (api, map[string]string) {
 	t.Helper()
-	base, dir := MustStartServerIn(t, "")
+	base, dir := MustStartServerIn(t, mustPolicyFile(t, `publicize_image: "is_admin:True"`))
 	a := api{base: base}
 	fixtures := []struct {
 		name, body string
@@ -366,7 +366,7 @@ func TestListVisibility(t *testing.T) {
 	projA := api{base: base, header: identity("A", "member,reader")}
 	projB := api{base: base, header: identity("B", "member,reader")}
 	readerB := api{base: base, header: identity("B", "reader")}
-	projC := api{base: base, header: identity("C", "member")}
+	projC := api{base: base, header: identity("C", "member,reader")}
 
 	ids := map[string]string{}
 	for _, c := range []struct {

@@ -94,10 +94,11 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	if err != nil {
 		return err
 	}
-	enforcer, err := policy.NewEnforcer()
+	enforcer, err := newEnforcer(cfg)
 	if err != nil {
 		return err
 	}
+	warnPolicy(cfg, enforcer, logger)
 	d := cfg.Default
 	var images domain.ImageService = domain.NewImageService(dal.Images(db), stores, domain.ImageConfig{
 		SizeCap:       d.ImageSizeCap,
@@ -136,6 +137,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Schemas:               sch,
 		Logger:                logger.With("logger", "glance.api"),
 		Authorize:             enforcer.Authorize,
+		IsAdmin:               enforcer.IsAdmin,
 		Health:                db.Check,
 		Quotas:                &gateway.Quotas{Tags: d.ImageTagQuota, Properties: d.ImagePropertyQuota},
 		MaxHeaderLine:         d.MaxHeaderLine,

@@ -71,6 +71,17 @@ func mustWriteConfig(tb testing.TB, dir, extra, connection, datadir string) stri
 	return path
 }
 
+// mustPolicyFile writes policy (YAML) to a file and returns the config
+// lines, with their section, that make the server read it.
+func mustPolicyFile(tb testing.TB, policy string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(policy+"\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return "\n[oslo_policy]\npolicy_file = " + path + "\n[DEFAULT]\n"
+}
+
 // MustRun runs the command with args until the test ends and returns the
 // base URL of the server it starts.
 func MustRun(tb testing.TB, dir string, args ...string) string {

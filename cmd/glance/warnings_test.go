@@ -18,13 +18,12 @@ func TestStartWarnsOfOptionsNotActedOn(t *testing.T) {
 		"property_protection_file = /etc/glance/property-protections.conf\n"+
 		"enabled_import_methods = glance-direct,web-download\n"+
 		"no_such_option = 1\n"+
-		"[oslo_policy]\npolicy_file = /etc/glance/policy.yaml\nenforce_scope = false\n"+
 		"[import_filtering_opts]\nallowed_ports = 80,443,8080\n"+
 		"[DEFAULT]\n")
 	warnings := mustLogLines(t, logFile, " WARNING ")
 	for _, option := range []string{"[DEFAULT] user_storage_quota", "[DEFAULT] image_member_quota",
 		"[DEFAULT] image_location_quota", "[DEFAULT] property_protection_file",
-		"[oslo_policy] policy_file", "[oslo_policy] enforce_scope", "[import_filtering_opts] allowed_ports"} {
+		"[import_filtering_opts] allowed_ports"} {
 		if n := count(warnings, option+" "); n != 1 {
 			t.Errorf("%d WARNING lines name %s, want 1:\n%s", n, option, strings.Join(warnings, "\n"))
 		}

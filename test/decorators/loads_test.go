@@ -71,7 +71,7 @@ func newCountedChain(t *testing.T) (domain.ImageService, *countingRepo, *recorde
 	})
 	rec := &recorder{}
 	svc = notifier.NewImages(svc, rec)
-	enforcer, err := policy.NewEnforcer()
+	enforcer, err := policy.NewEnforcer(policy.Config{EnforceScope: true, EnforceNewDefaults: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // over the image service.
 func newImages(t *testing.T) domain.ImageService {
 	t.Helper()
-	enforcer, err := policy.NewEnforcer()
+	enforcer, err := policy.NewEnforcer(policy.Config{EnforceScope: true, EnforceNewDefaults: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -312,7 +312,8 @@ func TestGophercloudLifecycle(t *testing.T) {
 
 func TestGophercloudList(t *testing.T) {
 	t.Parallel()
-	srv := glancetest.MustStart(t, glancetest.Config{Dir: t.TempDir()})
+	// Glance's unauthenticated context has no admin role to publicize with.
+	srv := glancetest.MustStart(t, glancetest.Config{Dir: t.TempDir(), Policy: `publicize_image: "is_admin:True"`})
 	client := gcClient(t, srv)
 	ctx := gcCtx(t)
 

@@ -30,6 +30,9 @@ type Config struct {
 	Port int
 	// Options adds or overrides options: section name → option → value.
 	Options map[string]map[string]string
+	// Policy, when set, is written to Dir/policy.yaml, which the server
+	// reads as its [oslo_policy] policy_file.
+	Policy string
 	// AsGlanceAPI starts the server through a symlink named glance-api
 	// instead of "glance api".
 	AsGlanceAPI bool
@@ -90,6 +93,11 @@ func writeConfig(cfg Config) (string, error) {
 			return "", err
 		}
 	}
+	if cfg.Policy != "" {
+		if err := os.WriteFile(cfg.PolicyFile(), []byte(cfg.Policy), 0o644); err != nil {
+			return "", err
+		}
+	}
 	path := filepath.Join(cfg.Dir, "glance-api.conf")
 	return path, os.WriteFile(path, []byte(cfg.INI()), 0o644)
 }
@@ -135,6 +143,9 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// PolicyFile is where Policy is written.
+func (c Config) PolicyFile() string { return filepath.Join(c.Dir, "policy.yaml") }
+
 // LogFile is where the server logs.
 func (c Config) LogFile() string { return filepath.Join(c.Dir, "glance-api.log") }
 
@@ -156,6 +167,9 @@ func (c Config) INI() string {
 			"stores":                   "file,http",
 			"filesystem_store_datadir": c.DataDir + "/",
 		},
+	}
+	if c.Policy != "" {
+		sections["oslo_policy"] = map[string]string{"policy_file": c.PolicyFile()}
 	}
 	for name, opts := range c.Options {
 		if sections[name] == nil {

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/go-glance/glance/configs"
+	"github.com/go-glance/glance/policy"
+	"github.com/spf13/cobra"
+)
+
+// newEnforcer compiles the policy as [oslo_policy] configures it.
+// Without auth, Glance's unauthenticated context holds no roles, so the
+// secure-RBAC defaults would refuse it everything: unless the operator
+// chose, it runs on the legacy defaults, as Glance before secure RBAC.
+func newEnforcer(cfg *configs.Config) (*policy.Enforcer, error) {
+	files, err := cfg.PolicyFiles()
+	if err != nil {
+		return nil, err
+	}
+	newDefaults := cfg.Policy.EnforceNewDefaults
+	if cfg.AuthMode() == configs.AuthNone && !cfg.IsSet("oslo_policy", "enforce_new_defaults") {
+		newDefaults = false
+	}
+	return policy.NewEnforcer(policy.Config{
+		EnforceScope:       cfg.Policy.EnforceScope,
+		EnforceNewDefaults: newDefaults,
+		Files:              files,
+	})
+}
+
+// warnPolicy logs what an operator most likely did not mean.
+func warnPolicy(cfg *configs.Config, p *policy.Enforcer, logger *slog.Logger) {
+	for _, r := range p.Unused() {
+		logger.Warn("Policy rule " + r.Name + " in " + r.File + " is neither checked by Glance nor referred to by another rule")
+	}
+	if cfg.AuthMode() == configs.AuthNone && !p.Legacy() {
+		logger.Warn("[oslo_policy] enforce_new_defaults = true without authentication: the unauthenticated context holds no roles, so every rule that asks for one refuses it")
+	}
+}
+
+// policyCommand prints the effective policy, as oslopolicy-policy-generator
+// does for Glance.
+func policyCommand(flags *configFlags, stdout io.Writer) *cobra.Command {
+	var casbin bool
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Print the effective policy: Glance's defaults with the operator's overrides",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := flags.load()
+			if err != nil {
+				return err
+			}
+			p, err := newEnforcer(cfg)
+			if err != nil {
+				return err
+			}
+			return p.WritePolicy(stdout, casbin)
+		},
+	}
+	cmd.Flags().BoolVar(&casbin, "casbin", false, "also print the compiled casbin model")
+	return cmd
+}
