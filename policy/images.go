@@ -124,7 +124,7 @@ func (s *Images) check(ctx context.Context, id, rule string) (context.Context, *
 	}
 	t := imageTarget(ctx, img)
 	if err := s.p.Enforce(ctx, rule, t); err != nil {
-		if rule != "get_image" && s.p.Enforce(ctx, "get_image", t) != nil {
+		if rule == "get_image" || s.p.Enforce(ctx, "get_image", t) != nil {
 			return nil, nil, domain.Errorf(domain.KindNotFound, "No image found with ID %s", id)
 		}
 		return nil, nil, err
