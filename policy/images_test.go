@@ -58,7 +58,10 @@ func newFixture(t *testing.T) *fixture {
 
 // operations the table exercises, each on one image.
 var operations = map[string]func(s domain.ImageService, ctx context.Context, id string) error{
-	"get": func(s domain.ImageService, ctx context.Context, id string) error { _, err := s.Get(ctx, id); return err },
+	"get": func(s domain.ImageService, ctx context.Context, id string) error {
+		_, err := s.Get(ctx, id)
+		return err
+	},
 	"rename": func(s domain.ImageService, ctx context.Context, id string) error {
 		_, err := s.Update(ctx, id, []domain.Change{{Op: domain.OpReplace, Path: []string{"name"}, Value: "renamed"}})
 		return err
@@ -71,11 +74,23 @@ var operations = map[string]func(s domain.ImageService, ctx context.Context, id 
 		_, err := s.Update(ctx, id, []domain.Change{{Op: domain.OpReplace, Path: []string{"owner"}, Value: "Z"}})
 		return err
 	},
-	"tag":        func(s domain.ImageService, ctx context.Context, id string) error { _, err := s.AddTag(ctx, id, "t"); return err },
-	"untag":      func(s domain.ImageService, ctx context.Context, id string) error { _, err := s.RemoveTag(ctx, id, "t"); return err },
-	"delete":     func(s domain.ImageService, ctx context.Context, id string) error { return s.Delete(ctx, id) },
-	"deactivate": func(s domain.ImageService, ctx context.Context, id string) error { _, err := s.Deactivate(ctx, id); return err },
-	"reactivate": func(s domain.ImageService, ctx context.Context, id string) error { _, err := s.Reactivate(ctx, id); return err },
+	"tag": func(s domain.ImageService, ctx context.Context, id string) error {
+		_, err := s.AddTag(ctx, id, "t")
+		return err
+	},
+	"untag": func(s domain.ImageService, ctx context.Context, id string) error {
+		_, err := s.RemoveTag(ctx, id, "t")
+		return err
+	},
+	"delete": func(s domain.ImageService, ctx context.Context, id string) error { return s.Delete(ctx, id) },
+	"deactivate": func(s domain.ImageService, ctx context.Context, id string) error {
+		_, err := s.Deactivate(ctx, id)
+		return err
+	},
+	"reactivate": func(s domain.ImageService, ctx context.Context, id string) error {
+		_, err := s.Reactivate(ctx, id)
+		return err
+	},
 	"upload": func(s domain.ImageService, ctx context.Context, id string) error {
 		_, err := s.Upload(ctx, id, domain.Upload{Data: bytes.NewReader([]byte("data")), Size: 4})
 		return err
