@@ -105,6 +105,22 @@ func TestPolicyOverrideChangesAnswers(t *testing.T) {
 	}
 	resp, body = request{method: "GET", path: "/v2/images", header: identity("A", "admin")}.do(t, locked)
 	mustStatus(t, "list by an admin under get_images: role:admin", resp, body, http.StatusOK)
+
+	// context_is_admin decides is_admin: a cloud_admin sees and changes
+	// every project's images, and legacy owner checks let it through.
+	custom := MustStartServer(t, trustedAuth+mustPolicyFile(t,
+		"context_is_admin: \"role:cloud_admin\"\nget_image: \"is_admin:True or project_id:%(project_id)s\"\n"+
+			"modify_image: \"is_admin:True\""))
+	owner := api{base: custom, header: identity("A", "member,reader")}
+	cloud := api{base: custom, header: identity("ops", "cloud_admin")}
+	img := owner.create(t, `{"name":"a"}`)
+	if got := cloud.get(t, img.ID); got.Name == nil || *got.Name != "a" {
+		t.Errorf("cloud_admin reads %+v", got)
+	}
+	resp, body = cloud.do(t, "PATCH", "/v2/images/"+img.ID, patchType, `[{"op":"replace","path":"/owner","value":"B"}]`)
+	mustStatus(t, "cloud_admin gives the image to B", resp, body, http.StatusOK)
+	resp, body = owner.do(t, "PATCH", "/v2/images/"+img.ID, patchType, `[{"op":"replace","path":"/name","value":"b"}]`)
+	mustStatus(t, "A's member renames B's image", resp, body, http.StatusNotFound)
 }
 
 // TestSystemAndDomainScope: with secure RBAC (the default), every image
