@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine for the end-to-end and interoperability
 # tests (test/e2e, test/interop): installs the OpenStack clients, Debian's
-# Glance and the MySQL driver it needs, and makes sure a MariaDB server
-# is running that root can reach without a password.
+# Glance and the MySQL driver it needs, makes sure a MariaDB server
+# is running that root can reach without a password, and brings up a
+# Keystone with the tests' users (test/keystone.sh).
 #
 # Safe to run any number of times: it installs only missing packages
 # (and skips apt-get update when nothing is missing), starts MariaDB only
@@ -161,6 +162,10 @@ else
 	say "MariaDB started"
 fi
 report_mariadb
+
+# --- Keystone -----------------------------------------------------------
+
+bash "$(dirname "${BASH_SOURCE[0]}")/keystone.sh"
 
 if command -v go >/dev/null 2>&1; then
 	say "$(go version)"
