@@ -77,9 +77,9 @@ func checkBackend(p Pair, static []string) (bad, reason string) {
 	return "", ""
 }
 
-// staticSections are the sections the option table and rawSections own.
+// staticSections are the sections the option table owns.
 func (c *Config) staticSections() []string {
-	secs := slices.Clone(rawSections)
+	var secs []string
 	for _, o := range c.options() {
 		for _, k := range o.names() {
 			if !slices.Contains(secs, k.section) {

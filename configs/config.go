@@ -22,9 +22,7 @@ type Config struct {
 	Notification Notifications // [oslo_messaging_notifications]
 	// ImportFiltering is [import_filtering_opts], web-download's source rules.
 	ImportFiltering ImportFiltering
-	// Keystone holds [keystone_authtoken] as strings (last value of each
-	// option); keystonemiddleware has too many options to type them here.
-	Keystone map[string]string
+	Authtoken       Authtoken // [keystone_authtoken]
 
 	// Sources are the files read, in the order they were applied.
 	Sources []string

@@ -123,7 +123,7 @@ filesystem_store_datadir = /srv
 	if !slices.Equal(c.Unknown, want) {
 		t.Errorf("Unknown = %v, want %v", c.Unknown, want)
 	}
-	if c.Keystone["auth_url"] != "http://keystone:5000" {
-		t.Errorf("Keystone = %v", c.Keystone)
+	if c.Authtoken.AuthURL != "http://keystone:5000" {
+		t.Errorf("Authtoken = %+v", c.Authtoken)
 	}
 }

@@ -33,7 +33,9 @@ func TestKollaFile(t *testing.T) {
 		{"proxy headers", c.Middleware.EnableProxyHeadersParsing, true},
 		{"notifications", c.Notification.Drivers, []string{"messagingv2"}},
 		{"notification url", c.NotificationTransportURL(), c.Default.TransportURL},
-		{"keystone", c.Keystone["username"], "glance"},
+		{"keystone user", c.Authtoken.Username, "glance"},
+		{"keystone interface", c.Authtoken.Interface, "internal"},
+		{"keystone cache time", c.Authtoken.TokenCacheTime, 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

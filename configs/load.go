@@ -57,9 +57,7 @@ func build(srcs []*source) (*Config, error) {
 	for _, o := range c.options() {
 		l.apply(o)
 	}
-	c.Keystone = l.section(secKeystone)
-	whole := append(slices.Clone(rawSections), c.loadBackends(l)...)
-	c.Unknown = unknown(srcs, c.options(), whole)
+	c.Unknown = unknown(srcs, c.options(), c.loadBackends(l))
 	c.Deprecated = l.deprecated
 	c.NotActedOn = l.notActedOn
 	c.set = l.set

@@ -51,7 +51,7 @@ const (
 // defaults are Glance's (or its libraries') unless a comment says why not.
 func (c *Config) options() []option {
 	d, st := &c.Default, &c.Store
-	return []option{
+	return append([]option{
 		// Glance binds 0.0.0.0; with no-auth as the default mode, loopback
 		// is the safe choice until an operator says otherwise.
 		strOpt(secDefault, "bind_host", "127.0.0.1", &d.BindHost).checked(checkHost),
@@ -142,11 +142,8 @@ func (c *Config) options() []option {
 		listOpt(secFiltering, "disallowed_hosts", "", &c.ImportFiltering.DisallowedHosts).notYet(noImport),
 		listOpt(secFiltering, "allowed_ports", "80,443", &c.ImportFiltering.AllowedPorts).notYet(noImport),
 		listOpt(secFiltering, "disallowed_ports", "", &c.ImportFiltering.DisallowedPorts).notYet(noImport),
-	}
+	}, c.authtokenOptions()...)
 }
-
-// rawSections are read whole into maps rather than typed.
-var rawSections = []string{secKeystone}
 
 // checkHost accepts what oslo.config's HostAddressOpt does: an IP address
 // or a host name.

@@ -41,8 +41,8 @@ b = $a
 		{"section.name reference", c.Default.ImageCacheDir, "mysql+pymysql://glance:$secret@db/glance"},
 		{"backslash escape", c.Default.PropertyProtectionFile, "$literal"},
 		{"falls back to DEFAULT", c.Notification.TransportURL, "amqp://api.example.org/"},
-		{"raw section escape", c.Keystone["password"], "$ecret"},
-		{"raw section reference", c.Keystone["auth_url"], "http://keystone:5000"},
+		{"keystone section escape", c.Authtoken.Password, "$ecret"},
+		{"reference to an unknown option", c.Authtoken.AuthURL, "http://keystone:5000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
