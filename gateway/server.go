@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -16,14 +17,33 @@ import (
 
 // Auth modes, as Glance's paste flavors select them.
 const (
-	AuthNone    = "noauth"
-	AuthTrusted = "trusted-auth"
+	AuthNone     = "noauth"
+	AuthTrusted  = "trusted-auth"
+	AuthKeystone = "keystone"
 )
+
+// Tokens validates Keystone tokens for AuthKeystone (gateway/keystone
+// implements it).
+type Tokens interface {
+	// Validate returns the caller userToken (X-Auth-Token) belongs to,
+	// with the roles of a valid serviceToken (X-Service-Token, "" when
+	// none) as its ServiceRoles. The caller may be shared between
+	// requests: it is copied before Admin and RequestID are set. A
+	// *domain.Error of KindUnauthorized refuses the token; any other
+	// error (KindUnavailable: Keystone cannot say) fails the request.
+	Validate(ctx context.Context, userToken, serviceToken string) (*domain.Caller, error)
+}
 
 // Config is what the gateway needs to know of the deployment.
 type Config struct {
-	// Auth is AuthNone or AuthTrusted.
-	Auth                  string
+	// Auth is AuthNone, AuthTrusted or AuthKeystone.
+	Auth string
+	// Tokens validates tokens under AuthKeystone.
+	Tokens Tokens
+	// AuthenticateURI is the Keystone endpoint a 401 names in its
+	// WWW-Authenticate header under AuthKeystone, as keystonemiddleware
+	// adds it (www_authenticate_uri).
+	AuthenticateURI       string
 	AllowAnonymous        bool
 	MaxRequestIDLength    int
 	PublicEndpoint        string
@@ -74,6 +94,8 @@ type Server struct {
 	images domain.ImageService
 	echo   *echo.Echo
 	log    *slog.Logger
+	// unauthorized is the 401 for a missing or refused identity.
+	unauthorized *httpError
 }
 
 // New returns the API server over the given services.
@@ -91,10 +113,16 @@ func New(cfg Config, images domain.ImageService) *Server {
 			return domain.Errorf(domain.KindForbidden, "You are not authorized to complete %s action.", rule)
 		}
 	}
+	if cfg.Auth == AuthKeystone && cfg.Tokens == nil {
+		panic("gateway: AuthKeystone needs Config.Tokens")
+	}
 	if cfg.IsAdmin == nil {
 		cfg.IsAdmin = func(c *domain.Caller) bool { return c.HasRole("admin") }
 	}
-	s := &Server{cfg: cfg, images: images, log: cfg.Logger}
+	s := &Server{cfg: cfg, images: images, log: cfg.Logger, unauthorized: newHTTPError(http.StatusUnauthorized, explanations[401])}
+	if cfg.Auth == AuthKeystone {
+		s.unauthorized.header = http.Header{"Www-Authenticate": {`Keystone uri="` + cfg.AuthenticateURI + `"`}}
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -219,20 +247,55 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) caller(r *http.Request) (*domain.Caller, error) {
-	if s.cfg.Auth != AuthTrusted {
+	switch s.cfg.Auth {
+	case AuthKeystone:
+		return s.tokenCaller(r)
+	case AuthTrusted:
+	default:
 		// Glance's unauthenticated context: an admin with no user or project.
 		return &domain.Caller{Admin: true}, nil
 	}
 	h := r.Header
 	if h.Get("X-Identity-Status") != "Confirmed" {
-		if !s.cfg.AllowAnonymous {
-			return nil, newHTTPError(http.StatusUnauthorized, explanations[401])
-		}
-		return &domain.Caller{ReadOnly: true}, nil
+		return s.unauthenticated()
 	}
 	c := CallerFromHeaders(h)
 	c.Admin = s.cfg.IsAdmin(c)
 	return c, nil
+}
+
+// tokenCaller is the caller of a Keystone token. Glance runs
+// keystonemiddleware with delay_auth_decision, so a missing or refused
+// token is decided as Glance's context decides an unconfirmed identity.
+func (s *Server) tokenCaller(r *http.Request) (*domain.Caller, error) {
+	h := r.Header
+	token := h.Get("X-Auth-Token")
+	if token == "" {
+		token = h.Get("X-Storage-Token") // keystonemiddleware's older name
+	}
+	if strings.TrimSpace(token) == "" {
+		return s.unauthenticated()
+	}
+	shared, err := s.cfg.Tokens.Validate(r.Context(), token, h.Get("X-Service-Token"))
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) && de.Kind == domain.KindUnauthorized {
+			return s.unauthenticated()
+		}
+		return nil, err
+	}
+	c := *shared
+	c.Admin = s.cfg.IsAdmin(&c)
+	return &c, nil
+}
+
+// unauthenticated is a read-only anonymous caller where
+// allow_anonymous_access allows one, else a 401.
+func (s *Server) unauthenticated() (*domain.Caller, error) {
+	if !s.cfg.AllowAnonymous {
+		return nil, s.unauthorized
+	}
+	return &domain.Caller{ReadOnly: true}, nil
 }
 
 // CallerFromHeaders reads the identity headers keystonemiddleware sets

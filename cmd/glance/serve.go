@@ -46,8 +46,14 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		logger.Warn("[DEFAULT] enabled_import_methods names " + strings.Join(unserved, ", ") + ", which this version does not serve; they are not advertised")
 	}
 	mode := cfg.AuthMode()
-	if mode == "keystone" {
-		return fmt.Errorf("[paste_deploy] flavor = %s: Keystone token validation is not available in this version; use no flavor (no auth) or trusted-auth", cfg.Paste.Flavor)
+	var tokens gateway.Tokens
+	var authenticateURI string
+	if mode == configs.AuthKeystone {
+		v, uri, err := newTokens(cfg, logger)
+		if err != nil {
+			return err
+		}
+		tokens, authenticateURI = v, uri
 	}
 
 	db, err := dal.OpenWith(ctx, cfg.Database.Connection, dal.Options{
@@ -126,6 +132,8 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	}
 	api := gateway.New(gateway.Config{
 		Auth:                  gatewayAuth(mode),
+		Tokens:                tokens,
+		AuthenticateURI:       authenticateURI,
 		AllowAnonymous:        d.AllowAnonymousAccess,
 		MaxRequestIDLength:    maxRequestID,
 		PublicEndpoint:        d.PublicEndpoint,
@@ -173,8 +181,11 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 }
 
 func gatewayAuth(mode string) string {
-	if mode == "trusted-auth" {
+	switch mode {
+	case configs.AuthTrusted:
 		return gateway.AuthTrusted
+	case configs.AuthKeystone:
+		return gateway.AuthKeystone
 	}
 	return gateway.AuthNone
 }
