@@ -13,11 +13,21 @@ import (
 	"time"
 )
 
-// Client makes the Image API v2 calls the tests need, over plain HTTP
-// and without authentication (the servers run without Keystone).
+// Client makes the Image API v2 calls the tests need, over plain HTTP.
+// Servers without Keystone need no authentication; for the others
+// Header carries the token.
 type Client struct {
 	Endpoint string
 	HTTP     *http.Client
+	// Header is sent with every request (e.g. X-Auth-Token); a
+	// request's own headers override it.
+	Header http.Header
+}
+
+// WithToken returns a copy of c that sends token as X-Auth-Token.
+func (c Client) WithToken(token string) Client {
+	c.Header = http.Header{"X-Auth-Token": {token}}
+	return c
 }
 
 // NewClient returns a client for the server at endpoint.
@@ -68,6 +78,9 @@ func (c Client) Do(tb testing.TB, method, path string, body []byte, header http.
 	req, err := http.NewRequest(method, c.Endpoint+path, rd)
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	for k, vs := range c.Header {
+		req.Header[k] = vs
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
