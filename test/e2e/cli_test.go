@@ -28,6 +28,9 @@ type cli struct {
 	home string
 	// before runs ahead of every invocation.
 	before func()
+	// extraEnv adds variables (e.g. OS_AUTH_URL) to the clean
+	// environment.
+	extraEnv []string
 }
 
 // result is what one invocation printed and how it ended.
@@ -64,7 +67,7 @@ func (c *cli) env() []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "HOME="+c.home, "LC_ALL=C.UTF-8", "PYTHONWARNINGS=ignore")
+	return append(append(env, "HOME="+c.home, "LC_ALL=C.UTF-8", "PYTHONWARNINGS=ignore"), c.extraEnv...)
 }
 
 // run invokes the program with args after the base options.
