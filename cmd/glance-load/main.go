@@ -40,6 +40,8 @@
 //	# metadata: GET and PATCH of one image, half each, for 20 s
 //	glance-load -url $URL -pid $PID -mode meta -c 8  -d 20s
 //	glance-load -url $URL -pid $PID -mode meta -c 32 -d 20s
+//	# the same through Keystone auth (flavor keystone), one token for all
+//	glance-load -url $URL -pid $PID -mode meta -patch 0 -c 32 -d 10s -token "$(openstack token issue -f value -c id)"
 //	# listing: create 1000 images (c=4), GET ?limit=1000 (c=4) for 10 s,
 //	# then walk ?limit=25 following next (one client) for 10 s
 //	glance-load -url $URL -pid $PID -mode list -n 1000 -c 4 -d 10s
