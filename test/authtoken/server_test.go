@@ -125,6 +125,25 @@ func TestServerWithTokens(t *testing.T) {
 		t.Error("beta lists alpha's private image")
 	}
 
+	// The token's scope reaches policy, which enforces scope: image
+	// rules are project-scoped, so system and domain tokens are refused
+	// however strong their roles, while a project admin is admin.
+	t.Run("scopes", func(t *testing.T) {
+		for _, c := range []struct {
+			who  keystonetest.Persona
+			path string
+			want int
+		}{
+			{keystonetest.SystemReader, "/v2/images", 403},
+			{keystonetest.SystemAdmin, "/v2/images", 403},
+			{keystonetest.DomainAdmin, "/v2/images", 403},
+			{keystonetest.BetaAdmin, "/v2/images/" + private.ID(), 200},
+		} {
+			code, _, body := as(c.who).Do(t, "GET", c.path, nil, nil)
+			mustStatus(t, c.who.Name+" GET "+c.path, code, body, c.want)
+		}
+	})
+
 	t.Run("X-Storage-Token", func(t *testing.T) {
 		code, _, body := srv.Client.Do(t, "GET", "/v2/images/"+private.ID(), nil,
 			http.Header{"X-Storage-Token": {keystonetest.MustToken(t, keystonetest.AlphaReader).ID}})
