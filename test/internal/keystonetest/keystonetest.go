@@ -10,8 +10,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -281,4 +283,16 @@ func AuthtokenSection(extra map[string]string) map[string]string {
 		s[k] = v
 	}
 	return s
+}
+
+// AuthtokenINI is AuthtokenSection as the text of a glance-api.conf
+// section, options in name order.
+func AuthtokenINI(extra map[string]string) string {
+	s := AuthtokenSection(extra)
+	var b strings.Builder
+	b.WriteString("[keystone_authtoken]\n")
+	for _, k := range slices.Sorted(maps.Keys(s)) {
+		b.WriteString(k + " = " + s[k] + "\n")
+	}
+	return b.String()
 }
