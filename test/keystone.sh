@@ -313,6 +313,7 @@ fi
 # created. Role assignments are PUTs, which Keystone treats as no-ops
 # when they exist.
 KS_URL=$KS_URL KS_TOKEN=$admin_token IMAGE_URL=$IMAGE_URL REGION=$REGION /usr/bin/python3 - <<'PY'
+import concurrent.futures
 import json
 import os
 import sys
@@ -347,14 +348,23 @@ def by_name(items):
     return {i["name"]: i for i in items}
 
 
-projects = by_name(p for p in call("GET", "/projects")["projects"] if p["domain_id"] == DOMAIN)
+# Every listing at once: each costs Keystone a token check, and this
+# script is on the path of every test run.
+with concurrent.futures.ThreadPoolExecutor(max_workers=7) as pool:
+    listed = dict(zip(
+        ("projects", "roles", "role_inferences", "users", "role_assignments", "services", "endpoints"),
+        pool.map(lambda path: call("GET", path), (
+            "/projects", "/roles", "/role_inferences", "/users?domain_id=" + DOMAIN,
+            "/role_assignments", "/services", "/endpoints"))))
+
+projects = by_name(p for p in listed["projects"]["projects"] if p["domain_id"] == DOMAIN)
 for name in ("service", "alpha", "beta"):
     if name not in projects:
         projects[name] = call("POST", "/projects", {"project": {
             "name": name, "domain_id": DOMAIN, "description": "go-glance tests"}})["project"]
         made("project " + name)
 
-roles = by_name(call("GET", "/roles")["roles"])
+roles = by_name(listed["roles"]["roles"])
 for name in ("admin", "member", "reader", "service"):
     if name not in roles:
         roles[name] = call("POST", "/roles", {"role": {"name": name}})["role"]
@@ -362,7 +372,7 @@ for name in ("admin", "member", "reader", "service"):
 
 # Keystone's bootstrap makes admin imply member and member imply reader;
 # the tests rely on it, so make sure.
-inferences = call("GET", "/role_inferences")["role_inferences"]
+inferences = listed["role_inferences"]["role_inferences"]
 implied = {(i["prior_role"]["id"], r["id"]) for i in inferences for r in i["implies"]}
 for prior, imp in (("admin", "member"), ("member", "reader")):
     if (roles[prior]["id"], roles[imp]["id"]) not in implied:
@@ -380,7 +390,7 @@ for project in ("alpha", "beta"):
     for role in ("admin", "member", "reader"):
         personas["%s-%s" % (project, role)] = ({project: [role]}, [], [])
 
-users = by_name(u for u in call("GET", "/users?domain_id=" + DOMAIN)["users"])
+users = by_name(listed["users"]["users"])
 for name in personas:
     if name not in users:
         users[name] = call("POST", "/users", {"user": {
@@ -388,7 +398,7 @@ for name in personas:
         made("user " + name)
 
 have = set()
-for a in call("GET", "/role_assignments")["role_assignments"]:
+for a in listed["role_assignments"]["role_assignments"]:
     if "user" not in a:
         continue
     scope = a["scope"]
@@ -415,14 +425,14 @@ for name, (project_roles, domain_roles, system_roles) in personas.items():
             call("PUT", "/system/users/%s/roles/%s" % (uid, rid))
             made("role %s for %s on the system" % (role, name))
 
-services = [s for s in call("GET", "/services")["services"] if s["type"] == "image"]
+services = [s for s in listed["services"]["services"] if s["type"] == "image"]
 if services:
     service = services[0]
 else:
     service = call("POST", "/services", {"service": {
         "name": "glance", "type": "image", "description": "OpenStack Image"}})["service"]
     made("service glance (image)")
-endpoints = call("GET", "/endpoints?service_id=" + service["id"])["endpoints"]
+endpoints = [e for e in listed["endpoints"]["endpoints"] if e["service_id"] == service["id"]]
 for interface in ("public", "internal", "admin"):
     mine = [e for e in endpoints if e["interface"] == interface and e.get("region_id") == REGION]
     if not mine:
