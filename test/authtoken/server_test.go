@@ -129,19 +129,35 @@ func TestServerWithTokens(t *testing.T) {
 	// rules are project-scoped, so system and domain tokens are refused
 	// however strong their roles, while a project admin is admin.
 	t.Run("scopes", func(t *testing.T) {
-		for _, c := range []struct {
-			who  keystonetest.Persona
-			path string
-			want int
-		}{
-			{keystonetest.SystemReader, "/v2/images", 403},
-			{keystonetest.SystemAdmin, "/v2/images", 403},
-			{keystonetest.DomainAdmin, "/v2/images", 403},
-			{keystonetest.BetaAdmin, "/v2/images/" + private.ID(), 200},
-		} {
-			code, _, body := as(c.who).Do(t, "GET", c.path, nil, nil)
-			mustStatus(t, c.who.Name+" GET "+c.path, code, body, c.want)
+		id := private.ID()
+		octet := http.Header{"Content-Type": {"application/octet-stream"}}
+		patch := http.Header{"Content-Type": {"application/openstack-images-v2.1-json-patch"}}
+		for _, who := range []keystonetest.Persona{keystonetest.SystemAdmin, keystonetest.SystemReader, keystonetest.DomainAdmin} {
+			for _, c := range []struct {
+				method, path string
+				header       http.Header
+				body         string
+				want         int
+			}{
+				{"GET", "/v2/images", nil, "", 403},
+				{"POST", "/v2/images", http.Header{"Content-Type": {"application/json"}}, `{"name":"x"}`, 403},
+				{"GET", "/v2/images/" + id, nil, "", 404},
+				{"PATCH", "/v2/images/" + id, patch, `[{"op":"replace","path":"/name","value":"x"}]`, 404},
+				{"PUT", "/v2/images/" + id + "/file", octet, "x", 404},
+				{"GET", "/v2/images/" + id + "/file", nil, "", 404},
+				{"POST", "/v2/images/" + id + "/actions/deactivate", nil, "", 404},
+				{"DELETE", "/v2/images/" + id, nil, "", 404},
+			} {
+				var body []byte
+				if c.body != "" {
+					body = []byte(c.body)
+				}
+				code, _, resp := as(who).Do(t, c.method, c.path, body, c.header)
+				mustStatus(t, who.Name+" "+c.method+" "+c.path, code, resp, c.want)
+			}
 		}
+		code, _, body := as(keystonetest.BetaAdmin).Do(t, "GET", "/v2/images/"+id, nil, nil)
+		mustStatus(t, "a project admin of another project reads it", code, body, 200)
 	})
 
 	t.Run("X-Storage-Token", func(t *testing.T) {
@@ -149,6 +165,31 @@ func TestServerWithTokens(t *testing.T) {
 			http.Header{"X-Storage-Token": {keystonetest.MustToken(t, keystonetest.AlphaReader).ID}})
 		mustStatus(t, "X-Storage-Token", code, body, 200)
 	})
+}
+
+// TestLegacyPolicyWithKeystone: under Glance's configuration before
+// secure RBAC (enforce_new_defaults and enforce_scope off), a
+// system-scoped admin token is an admin.
+func TestLegacyPolicyWithKeystone(t *testing.T) {
+	keystonetest.Require(t)
+	t.Parallel()
+	srv := glancetest.MustStart(t, glancetest.Config{
+		Dir: t.TempDir(),
+		Options: map[string]map[string]string{
+			"paste_deploy":       {"flavor": "keystone"},
+			"oslo_policy":        {"enforce_new_defaults": "false", "enforce_scope": "false"},
+			"keystone_authtoken": keystonetest.AuthtokenSection(nil),
+		},
+	})
+	alpha := srv.Client.WithToken(keystonetest.MustToken(t, keystonetest.AlphaMember).ID)
+	system := srv.Client.WithToken(keystonetest.MustToken(t, keystonetest.SystemAdmin).ID)
+	img := alpha.MustCreate(t, map[string]any{"name": "alpha-private", "visibility": "private"})
+	if glancetest.FindImage(system.MustList(t, ""), img.ID()) == nil {
+		t.Error("the system admin does not list alpha's private image")
+	}
+	code, _, body := system.Do(t, "PATCH", "/v2/images/"+img.ID(), []byte(`[{"op":"replace","path":"/name","value":"renamed"}]`),
+		http.Header{"Content-Type": {"application/openstack-images-v2.1-json-patch"}})
+	mustStatus(t, "system admin renames alpha's image", code, body, 200)
 }
 
 // TestServerAnonymous: with allow_anonymous_access, a request without a

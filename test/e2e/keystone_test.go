@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,10 +23,16 @@ func passwordCLI(t *testing.T, p keystonetest.Persona) *cli {
 		"OS_USERNAME=" + p.Name,
 		"OS_PASSWORD=" + p.Password(),
 		"OS_USER_DOMAIN_ID=" + keystonetest.DefaultDomain,
-		"OS_PROJECT_NAME=" + p.Project,
-		"OS_PROJECT_DOMAIN_ID=" + keystonetest.DefaultDomain,
 		"OS_REGION_NAME=" + keystonetest.Region,
 		"OS_INTERFACE=public",
+	}
+	switch {
+	case p.System:
+		c.extraEnv = append(c.extraEnv, "OS_SYSTEM_SCOPE=all")
+	case p.Domain != "":
+		c.extraEnv = append(c.extraEnv, "OS_DOMAIN_ID="+p.Domain)
+	default:
+		c.extraEnv = append(c.extraEnv, "OS_PROJECT_NAME="+p.Project, "OS_PROJECT_DOMAIN_ID="+keystonetest.DefaultDomain)
 	}
 	return c
 }
@@ -42,6 +49,34 @@ func tokenCLI(t *testing.T, srv *glancetest.Server, token string) *cli {
 // TestOpenStackCLIWithKeystone runs the server as Keystone's catalog
 // lists it and lets the openstack CLI log in with a password, find the
 // image service and use it, as alpha-member and beta-member.
+func osShow(t *testing.T, c *cli, id string) map[string]any {
+	t.Helper()
+	var shown map[string]any
+	osJSON(t, c, &shown, "image", "show", id)
+	return shown
+}
+
+// TestPolicyFileWithKeystone: an operator's policy.yaml changes what
+// real Keystone tokens may do, without a code change.
+func TestPolicyFileWithKeystone(t *testing.T) {
+	keystonetest.Require(t)
+	t.Parallel()
+	srv := glancetest.MustStart(t, glancetest.Config{
+		Dir:    t.TempDir(),
+		Policy: `"get_images": "role:admin"` + "\n",
+		Options: map[string]map[string]string{
+			"paste_deploy":       {"flavor": "keystone"},
+			"keystone_authtoken": keystonetest.AuthtokenSection(nil),
+		},
+	})
+	member := tokenCLI(t, srv, keystonetest.MustToken(t, keystonetest.AlphaMember).ID)
+	if r := member.mustFail(t, "image-list"); !strings.Contains(r.stderr, "403") {
+		t.Errorf("alpha-member lists under get_images: role:admin; want a 403:\n%s", r)
+	}
+	admin := tokenCLI(t, srv, keystonetest.MustToken(t, keystonetest.AlphaAdmin).ID)
+	admin.mustRun(t, "image-list")
+}
+
 func TestOpenStackCLIWithKeystone(t *testing.T) {
 	keystonetest.Require(t)
 	keystonetest.LockImagePort(t)
@@ -98,6 +133,41 @@ func TestOpenStackCLIWithKeystone(t *testing.T) {
 		}
 		if list := beta.mustRun(t, "image", "list", "-f", "value", "-c", "ID"); strings.Contains(list, id) {
 			t.Errorf("beta lists alpha's private image:\n%s", list)
+		}
+	})
+
+	// Secure RBAC: every image rule is project-scoped, so the cloud's
+	// system-scoped admin gets Glance's 403 on the list and create and
+	// 404 on an image, however strong its role.
+	t.Run("system-scoped admin", func(t *testing.T) {
+		system := passwordCLI(t, keystonetest.SystemAdmin)
+		for _, args := range [][]string{
+			{"image", "list"},
+			{"image", "create", "--disk-format", "raw", "--container-format", "bare", "system-image"},
+		} {
+			if r := system.mustFail(t, args...); !strings.Contains(r.stderr, "403") {
+				t.Errorf("system admin %s: want a 403:\n%s", strings.Join(args, " "), r)
+			}
+		}
+		// The CLI looks an image up by id (404 here, as in Glance), then
+		// by name through the list, which the scope refuses with 403.
+		for _, args := range [][]string{
+			{"image", "show", id},
+			{"image", "set", "--name", "renamed", id},
+			{"image", "save", "--file", filepath.Join(system.dir, "x"), id},
+			{"image", "delete", id},
+		} {
+			system.mustFail(t, args...)
+		}
+		log, err := os.ReadFile(srv.Config.LogFile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(log), `"GET /v2/images/`+id+` HTTP/1.1" status: 404`); n < 4 {
+			t.Errorf("the server answered %d GETs of the image with 404, want one per command", n)
+		}
+		if got := str(field(osShow(t, alpha, id), "name")); got != "alpha-image" {
+			t.Errorf("after the system admin's attempts the image is named %q", got)
 		}
 	})
 
