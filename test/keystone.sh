@@ -51,28 +51,11 @@ KS_DB_PASSWORD=keystone
 IMAGE_URL=http://127.0.0.1:19292
 REGION=RegionOne
 PACKAGES=(keystone uwsgi-core uwsgi-plugin-python3 python3-pymysql curl)
-POLICY_RC_D=/usr/sbin/policy-rc.d
 START_TIMEOUT=90 # seconds for Keystone to answer after a start
 
-say() { printf 'keystone: %s\n' "$*"; }
-die() {
-	printf 'keystone: ERROR: %s\n' "$*" >&2
-	exit 1
-}
-
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		sudo -n "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
-
-installed() {
-	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
-}
+LIB_NAME=keystone
+# shellcheck source=test/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 answers() {
 	curl -fsS -m 3 -o /dev/null "$KS_URL/v3" 2>/dev/null
@@ -80,48 +63,17 @@ answers() {
 
 # --- packages ---------------------------------------------------------
 
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-	installed "$pkg" || missing+=("$pkg")
-done
-
-policy_backup=""
-policy_installed=0
-restore_policy() {
-	if [ "$policy_installed" -eq 1 ]; then
-		if [ -n "$policy_backup" ]; then
-			as_root cp -p "$policy_backup" "$POLICY_RC_D"
-			rm -f "$policy_backup"
-		else
-			as_root rm -f "$POLICY_RC_D"
-		fi
-		policy_installed=0
-	fi
-}
-trap restore_policy EXIT
-
+mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
 if [ "${#missing[@]}" -gt 0 ]; then
 	say "installing ${missing[*]}"
-	# The package's scripts must neither start Keystone (a policy-rc.d
-	# answering 101 stops invoke-rc.d) nor set up a database or an admin
-	# through debconf: this script does both its own way.
-	if [ -e "$POLICY_RC_D" ]; then
-		policy_backup="$(mktemp)"
-		cp -p "$POLICY_RC_D" "$policy_backup"
-	fi
-	policy_installed=1
-	printf '#!/bin/sh\n# test/keystone.sh: no service starts during package installation.\nexit 101\n' |
-		as_root tee "$POLICY_RC_D" >/dev/null
-	as_root chmod 0755 "$POLICY_RC_D"
+	# The package's scripts must neither start Keystone nor set up a
+	# database or an admin through debconf: this script does both its
+	# own way.
 	printf '%s\n' \
 		'keystone keystone/configure_db boolean false' \
 		'keystone keystone/create-admin-tenant boolean false' \
 		'keystone keystone/register-endpoint boolean false' | as_root debconf-set-selections
-
-	apt_opts=(-q -y -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}"
-	restore_policy
+	install_quietly "${missing[@]}"
 	say "installed ${missing[*]}"
 fi
 command -v keystone-manage >/dev/null 2>&1 || die "keystone-manage is missing after installation (package keystone)"

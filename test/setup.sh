@@ -24,81 +24,20 @@ PACKAGES=(
 )
 MARIADB_SOCKET=/run/mysqld/mysqld.sock
 MARIADB_DATADIR=/var/lib/mysql
-POLICY_RC_D=/usr/sbin/policy-rc.d
 
-say() { printf 'setup: %s\n' "$*"; }
-die() {
-	printf 'setup: ERROR: %s\n' "$*" >&2
-	exit 1
-}
-
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		sudo -n "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
-
-# maybe_root is as_root for probes: without a way to become root it
-# runs the command as is instead of giving up.
-maybe_root() {
-	if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		sudo -n "$@"
-	else
-		"$@"
-	fi
-}
-
-installed() {
-	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]
-}
+LIB_NAME=setup
+# shellcheck source=test/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- packages ---------------------------------------------------------
 
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-	installed "$pkg" || missing+=("$pkg")
-done
+mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
 if [ ! -x /usr/sbin/mariadbd ]; then
 	missing+=(mariadb-server mariadb-client)
 fi
-
-# Package scripts must not start services (glance-api, mariadb) while
-# installing: a policy-rc.d that answers 101 ("action forbidden") stops
-# invoke-rc.d. Whatever policy-rc.d was there before comes back after.
-policy_backup=""
-policy_installed=0
-restore_policy() {
-	if [ "$policy_installed" -eq 1 ]; then
-		if [ -n "$policy_backup" ]; then
-			as_root cp -p "$policy_backup" "$POLICY_RC_D"
-			rm -f "$policy_backup"
-		else
-			as_root rm -f "$POLICY_RC_D"
-		fi
-		policy_installed=0
-	fi
-}
-trap restore_policy EXIT
-
 if [ "${#missing[@]}" -gt 0 ]; then
 	say "installing ${missing[*]}"
-	if [ -e "$POLICY_RC_D" ]; then
-		policy_backup="$(mktemp)"
-		cp -p "$POLICY_RC_D" "$policy_backup"
-	fi
-	policy_installed=1
-	printf '#!/bin/sh\n# test/setup.sh: no service starts during package installation.\nexit 101\n' |
-		as_root tee "$POLICY_RC_D" >/dev/null
-	as_root chmod 0755 "$POLICY_RC_D"
-
-	apt_opts=(-q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}"
-	restore_policy
+	install_quietly "${missing[@]}"
 	say "installed ${missing[*]}"
 else
 	say "packages already installed: ${PACKAGES[*]}"
