@@ -233,14 +233,27 @@ func MustShortLivedToken(tb testing.TB, p Persona, lifetime time.Duration) Token
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client := MustClient(tb, p)
-	user, err := tokens.Get(ctx, client, client.Token()).ExtractUser()
+	own := tokens.Get(ctx, client, client.Token())
+	user, err := own.ExtractUser()
 	if err != nil {
 		tb.Fatalf("reading %s's own token: %v", p.Name, err)
+	}
+	tokenRoles, err := own.ExtractRoles()
+	if err != nil {
+		tb.Fatalf("reading %s's roles: %v", p.Name, err)
+	}
+	// The roles are named although they are the token's: left to its
+	// default, Keystone (Zed) now and then refused the credential for a
+	// role the user does not hold (admin for beta-reader).
+	var roles []applicationcredentials.Role
+	for _, r := range tokenRoles {
+		roles = append(roles, applicationcredentials.Role{ID: r.ID})
 	}
 	expires := time.Now().UTC().Add(lifetime)
 	cred, err := applicationcredentials.Create(ctx, client, user.ID, applicationcredentials.CreateOpts{
 		Name:      "short-lived-" + randomHex(6),
 		ExpiresAt: &expires,
+		Roles:     roles,
 	}).Extract()
 	if err != nil {
 		tb.Fatalf("creating an application credential for %s: %v", p.Name, err)
