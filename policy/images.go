@@ -209,10 +209,11 @@ func (s *Images) Get(ctx context.Context, id string) (*domain.Image, error) {
 // List implements domain.ImageService; images the caller may not get are
 // dropped from the page.
 func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.ImagePage, error) {
+	// Glance's target for the listing: a would-be image of the caller's.
 	caller := domain.CallerFrom(ctx)
-	t := Attributes{}
+	t := Attributes{"visibility": string(domain.VisibilityPrivate)}
 	if caller.ProjectID != "" {
-		t["project_id"] = caller.ProjectID
+		t["project_id"], t["owner"] = caller.ProjectID, caller.ProjectID
 	}
 	if err := s.p.Enforce(ctx, "get_images", t); err != nil {
 		return nil, err
