@@ -71,7 +71,7 @@ func (c *Config) options() []option {
 		// Glance's bound is 2^63, one past what an int64 holds.
 		intOpt(secDefault, "image_size_cap", "1099511627776", 1, noMax, &d.ImageSizeCap),
 		sizeOpt(secDefault, "user_storage_quota", "0", &d.UserStorageQuota).notYet(noQuota),
-		intOpt(secDefault, "image_member_quota", "128", noMin, noMax, &d.ImageMemberQuota).notYet("image members are not served"),
+		intOpt(secDefault, "image_member_quota", "128", noMin, noMax, &d.ImageMemberQuota),
 		intOpt(secDefault, "image_property_quota", "128", noMin, noMax, &d.ImagePropertyQuota),
 		intOpt(secDefault, "image_tag_quota", "128", noMin, noMax, &d.ImageTagQuota),
 		intOpt(secDefault, "image_location_quota", "10", noMin, noMax, &d.ImageLocationQuota).notYet("image locations cannot be changed through the API"),

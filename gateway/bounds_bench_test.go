@@ -13,7 +13,7 @@ func benchServer(b *testing.B) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return New(Config{Schemas: sch, Quotas: &Quotas{Tags: 128, Properties: 128}}, nil)
+	return New(Config{Schemas: sch, Quotas: &Quotas{Tags: 128, Properties: 128}}, nil, nil)
 }
 
 // benchCreateBody measures the checks of a create body up to its

@@ -90,16 +90,17 @@ type StoreInfo struct {
 
 // Server serves the Image API v2.
 type Server struct {
-	cfg    Config
-	images domain.ImageService
-	echo   *echo.Echo
-	log    *slog.Logger
+	cfg     Config
+	images  domain.ImageService
+	members domain.MemberService
+	echo    *echo.Echo
+	log     *slog.Logger
 	// unauthorized is the 401 for a missing or refused identity.
 	unauthorized *httpError
 }
 
 // New returns the API server over the given services.
-func New(cfg Config, images domain.ImageService) *Server {
+func New(cfg Config, images domain.ImageService, members domain.MemberService) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -119,7 +120,7 @@ func New(cfg Config, images domain.ImageService) *Server {
 	if cfg.IsAdmin == nil {
 		cfg.IsAdmin = func(c *domain.Caller) bool { return c.HasRole("admin") }
 	}
-	s := &Server{cfg: cfg, images: images, log: cfg.Logger, unauthorized: newHTTPError(http.StatusUnauthorized, explanations[401])}
+	s := &Server{cfg: cfg, images: images, members: members, log: cfg.Logger, unauthorized: newHTTPError(http.StatusUnauthorized, explanations[401])}
 	if cfg.Auth == AuthKeystone {
 		s.unauthorized.header = http.Header{"Www-Authenticate": {`Keystone uri="` + cfg.AuthenticateURI + `"`}}
 	}

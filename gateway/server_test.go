@@ -61,7 +61,7 @@ func TestPanicIsLogged500(t *testing.T) {
 	srv := httptest.NewServer(gateway.New(gateway.Config{
 		Auth: gateway.AuthNone, MaxRequestIDLength: 64, Schemas: sch,
 		Logger: slog.New(withRequestID{slog.NewTextHandler(&log, nil)}),
-	}, panicking{}))
+	}, panicking{}, nil))
 	defer srv.Close()
 
 	for range 2 {

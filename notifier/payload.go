@@ -59,3 +59,20 @@ func optInt(n *int64) any {
 	}
 	return *n
 }
+
+// memberPayload is Glance's image member notification payload.
+func memberPayload(m *domain.Member, deletedAt *time.Time) map[string]any {
+	var deleted any
+	if deletedAt != nil {
+		deleted = isoTime(*deletedAt)
+	}
+	return map[string]any{
+		"image_id":   m.ImageID,
+		"member_id":  m.MemberID,
+		"status":     string(m.Status),
+		"created_at": isoTime(m.CreatedAt),
+		"updated_at": isoTime(m.UpdatedAt),
+		"deleted":    deletedAt != nil,
+		"deleted_at": deleted,
+	}
+}

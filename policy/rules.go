@@ -60,12 +60,16 @@ const (
 	ruleCreateOwner = "glance:create_owner"
 	// ruleIsAdmin is a test of the context's is_admin.
 	ruleIsAdmin = "glance:is_admin"
+	// ruleNotImageOwner is the legacy check that an image's owner does
+	// not answer for its members.
+	ruleNotImageOwner = "glance:not_image_owner"
 )
 
 var internalRules = []struct{ name, check string }{
 	{ruleImageOwner, "is_admin:True or project_id:%(project_id)s"},
 	{ruleCreateOwner, "is_admin:True or project_id:%(owner)s"},
 	{ruleIsAdmin, "is_admin:True"},
+	{ruleNotImageOwner, "is_admin:True or not project_id:%(project_id)s"},
 }
 
 // FilesIn lists the policy files of the policy_dirs directories that

@@ -120,10 +120,15 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 			logger.WarnContext(ctx, fmt.Sprintf(format, args...))
 		},
 	})
+	var members domain.MemberService = domain.NewMemberService(dal.Images(db), dal.Members(db), domain.MemberConfig{
+		Quota: d.ImageMemberQuota, Now: time.Now})
+	plain := images
 	if sink := newSink(cfg, logger); sink != nil {
 		images = notifier.NewImages(images, sink)
+		members = notifier.NewMembers(members, sink)
 	}
 	images = policy.NewImages(images, enforcer)
+	members = policy.NewMembers(members, plain, enforcer)
 
 	maxRequestID := d.MaxRequestIDLength
 	if maxRequestID == 0 {
@@ -150,7 +155,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		Quotas:                &gateway.Quotas{Tags: d.ImageTagQuota, Properties: d.ImagePropertyQuota},
 		MaxHeaderLine:         d.MaxHeaderLine,
 		ClientSocketTimeout:   time.Duration(d.ClientSocketTimeout) * time.Second,
-	}, images)
+	}, images, members)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(d.BindHost, strconv.Itoa(d.BindPort)))
 	if err != nil {
