@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 		{"Loads", testLoads},
 		{"Delete", testDelete},
 		{"Concurrency", testConcurrency},
+		{"Members", testMembers},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
