@@ -173,4 +173,3 @@ func testMembers(t *testing.T, s *suite) {
 		}
 	})
 }
-
