@@ -149,11 +149,10 @@ func (s *imageService) List(ctx context.Context, req ListRequest) (*ImagePage, e
 	q := ImageQuery{Viewer: caller.Viewer(), Filter: req.Filter, Limit: limit}
 	q.Sort = withTieBreakers(req.Sort)
 	if req.Marker != "" {
+		// A marker the caller may not see is answered as one that does
+		// not exist (Glance's 403 would tell that it exists).
 		marker, err := s.repo.Get(ctx, req.Marker, q.Viewer)
 		if IsKind(err, KindNotFound) {
-			if _, err := s.repo.Get(ctx, req.Marker, Viewer{Admin: true}); err == nil {
-				return nil, Errorf(KindForbidden, "Forbidden to see image %s", req.Marker)
-			}
 			return nil, Errorf(KindInvalid, "No image found with ID %s", req.Marker)
 		}
 		if err != nil {

@@ -436,10 +436,15 @@ func TestListVisibility(t *testing.T) {
 	}
 
 	t.Run("marker", func(t *testing.T) {
-		// A marker the caller cannot see is a 403; a shared image the
-		// caller is a member of is visible whatever the member status.
+		// A marker the caller cannot see is answered as one that does not
+		// exist, so that a marker cannot probe for other projects'
+		// images (Glance's 403 would); a shared image the caller is a
+		// member of is visible whatever the member status.
 		resp, body := projB.do(t, "GET", "/v2/images?marker="+ids["a-private"], nil, "")
-		mustStatus(t, "invisible marker", resp, body, http.StatusForbidden)
+		mustStatus(t, "invisible marker", resp, body, http.StatusBadRequest)
+		if want := "No image found with ID " + ids["a-private"]; !strings.Contains(string(body), want) {
+			t.Errorf("invisible marker: body lacks %q:\n%s", want, body)
+		}
 		resp, body = projB.do(t, "GET", "/v2/images?marker="+ids["a-pending"], nil, "")
 		mustStatus(t, "pending member's marker", resp, body, http.StatusOK)
 	})
