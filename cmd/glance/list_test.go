@@ -361,7 +361,7 @@ func TestListLimitMax(t *testing.T) {
 // Glance's visible set: public and community images, the caller's own,
 // and shared images by membership status.
 func TestListVisibility(t *testing.T) {
-	base, dir := MustStartServerIn(t, "[paste_deploy]\nflavor = trusted-auth\n")
+	base := MustStartServer(t, "[paste_deploy]\nflavor = trusted-auth\n")
 	admin := api{base: base, header: identity("admin-project", "admin,member,reader")}
 	projA := api{base: base, header: identity("A", "member,reader")}
 	projB := api{base: base, header: identity("B", "member,reader")}
@@ -385,16 +385,18 @@ func TestListVisibility(t *testing.T) {
 		img := c.who.create(t, c.body)
 		ids[img.name()] = img.ID
 	}
-	// The members API is not served yet: memberships go in as Glance
-	// stores them.
-	db := mustOpenDB(t, dir)
+	// Memberships through the members API: A shares, B answers.
 	for _, m := range []struct{ image, status string }{
 		{"a-accepted", "accepted"}, {"a-pending", "pending"}, {"a-rejected", "rejected"},
 	} {
-		mustExec(t, db, `INSERT INTO image_members (image_id, member, can_share, created_at, updated_at, deleted, status)
-			VALUES (?, 'B', 0, '2020-01-01 00:00:00.000000', '2020-01-01 00:00:00.000000', 0, ?)`, ids[m.image], m.status)
+		id := ids[m.image]
+		resp, body := projA.do(t, "POST", "/v2/images/"+id+"/members", jsonType, `{"member":"B"}`)
+		mustStatus(t, "share "+m.image, resp, body, http.StatusOK)
+		if m.status != "pending" {
+			resp, body = projB.do(t, "PUT", "/v2/images/"+id+"/members/B", jsonType, `{"status":"`+m.status+`"}`)
+			mustStatus(t, "answer "+m.image, resp, body, http.StatusOK)
+		}
 	}
-
 	allOfA := []string{"a-accepted", "a-community", "a-pending", "a-private", "a-public", "a-rejected", "a-unshared"}
 	cases := []struct {
 		who   string
