@@ -92,11 +92,14 @@ func NewEnforcer(cfg Config) (*Enforcer, error) {
 	return p, nil
 }
 
-// Allowed reports whether caller passes rule on target. A rule that is
-// not defined never passes.
+// Allowed reports whether caller passes rule on target. Checking a rule
+// that is not defined is a bug, reported as an Internal error.
 func (p *Enforcer) Allowed(caller *domain.Caller, rule string, target Target) (bool, error) {
 	r := p.rules[rule]
-	if caller == nil || r == nil {
+	if r == nil {
+		return false, domain.Errorf(domain.KindInternal, "policy rule %s is not defined", rule)
+	}
+	if caller == nil {
 		return false, nil
 	}
 	key := r.key(caller, target)

@@ -369,3 +369,12 @@ func TestDecisionsDoNotLeak(t *testing.T) {
 		t.Error("a member of Q may not modify Q's image")
 	}
 }
+
+// Checking a rule nobody defined is a bug the caller hears of, not a
+// silent refusal.
+func TestUndefinedRuleIsAnError(t *testing.T) {
+	e := mustEnforcer(t, Config{EnforceNewDefaults: true})
+	if _, err := e.Allowed(personas["admin"], "get_imgae", targets["own"]); !domain.IsKind(err, domain.KindInternal) {
+		t.Errorf("Allowed(get_imgae): %v, want Internal", err)
+	}
+}
