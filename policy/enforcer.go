@@ -114,6 +114,13 @@ func (p *Enforcer) Allowed(caller *domain.Caller, rule string, target Target) (b
 	return ok, nil
 }
 
+// Defined reports whether rule is a rule of the effective policy:
+// Glance's or one of the operator's files'.
+func (p *Enforcer) Defined(rule string) bool {
+	_, ok := p.set.rules[rule]
+	return ok && !isInternal(rule)
+}
+
 // Enforce returns Forbidden, worded as Glance words it, unless the caller
 // of ctx may perform rule on target.
 func (p *Enforcer) Enforce(ctx context.Context, rule string, target Target) error {
