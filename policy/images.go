@@ -12,13 +12,24 @@ import (
 type Images struct {
 	next domain.ImageService
 	p    *Enforcer
+	prot *Protections
 }
 
 var _ domain.ImageService = (*Images)(nil)
 
-// NewImages decorates next with policy checks.
-func NewImages(next domain.ImageService, p *Enforcer) *Images {
-	return &Images{next: next, p: p}
+// NewImages decorates next with policy checks and, unless prot is nil,
+// Glance's property protections.
+func NewImages(next domain.ImageService, p *Enforcer, prot *Protections) *Images {
+	return &Images{next: next, p: p, prot: prot}
+}
+
+// shown is what the caller of ctx sees of an image an operation
+// returned: what it may not read is hidden.
+func (s *Images) shown(ctx context.Context, img *domain.Image, err error) (*domain.Image, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s.prot.shown(ctx, img)
 }
 
 // ImageTarget is an image as Glance's policy targets show it:
@@ -187,7 +198,11 @@ func (s *Images) Create(ctx context.Context, req domain.NewImage) (*domain.Image
 	if s.p.Legacy() && s.p.Enforce(ctx, ruleCreateOwner, t) != nil {
 		return nil, domain.Errorf(domain.KindForbidden, "You are not permitted to create images owned by '%s'.", owner)
 	}
-	return s.next.Create(ctx, req)
+	if err := s.prot.checkCreate(ctx, req.Properties); err != nil {
+		return nil, err
+	}
+	img, err := s.next.Create(ctx, req)
+	return s.shown(ctx, img, err)
 }
 
 func (s *Images) visibilityRule(ctx context.Context, v domain.Visibility, t Target) error {
@@ -203,7 +218,7 @@ func (s *Images) visibilityRule(ctx context.Context, v domain.Visibility, t Targ
 // Get implements domain.ImageService.
 func (s *Images) Get(ctx context.Context, id string) (*domain.Image, error) {
 	_, img, err := s.check(ctx, id, "get_image")
-	return img, err
+	return s.shown(ctx, img, err)
 }
 
 // List implements domain.ImageService; images the caller may not get are
@@ -224,9 +239,14 @@ func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.Imag
 	}
 	kept := page.Images[:0]
 	for _, img := range page.Images {
-		if s.p.Enforce(ctx, "get_image", imageTarget(ctx, img)) == nil {
-			kept = append(kept, img)
+		if s.p.Enforce(ctx, "get_image", imageTarget(ctx, img)) != nil {
+			continue
 		}
+		img, err := s.prot.shown(ctx, img)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, img)
 	}
 	page.Images = kept
 	return page, nil
@@ -253,7 +273,12 @@ func (s *Images) Update(ctx context.Context, id string, changes []domain.Change)
 			}
 		}
 	}
-	return s.next.Update(ctx, id, changes)
+	changes, err = s.prot.checkChanges(ctx, img, changes)
+	if err != nil {
+		return nil, err
+	}
+	img, err = s.next.Update(ctx, id, changes)
+	return s.shown(ctx, img, err)
 }
 
 // Delete implements domain.ImageService.
@@ -274,7 +299,8 @@ func (s *Images) Deactivate(ctx context.Context, id string) (*domain.Image, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.next.Deactivate(ctx, id)
+	img, err := s.next.Deactivate(ctx, id)
+	return s.shown(ctx, img, err)
 }
 
 // Reactivate implements domain.ImageService.
@@ -283,7 +309,8 @@ func (s *Images) Reactivate(ctx context.Context, id string) (*domain.Image, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.next.Reactivate(ctx, id)
+	img, err := s.next.Reactivate(ctx, id)
+	return s.shown(ctx, img, err)
 }
 
 // AddTag implements domain.ImageService.
@@ -292,7 +319,8 @@ func (s *Images) AddTag(ctx context.Context, id, tag string) (*domain.Image, err
 	if err != nil {
 		return nil, err
 	}
-	return s.next.AddTag(ctx, id, tag)
+	img, err := s.next.AddTag(ctx, id, tag)
+	return s.shown(ctx, img, err)
 }
 
 // RemoveTag implements domain.ImageService.
@@ -301,7 +329,8 @@ func (s *Images) RemoveTag(ctx context.Context, id, tag string) (*domain.Image, 
 	if err != nil {
 		return nil, err
 	}
-	return s.next.RemoveTag(ctx, id, tag)
+	img, err := s.next.RemoveTag(ctx, id, tag)
+	return s.shown(ctx, img, err)
 }
 
 // Upload implements domain.ImageService.
@@ -310,7 +339,8 @@ func (s *Images) Upload(ctx context.Context, id string, up domain.Upload) (*doma
 	if err != nil {
 		return nil, err
 	}
-	return s.next.Upload(ctx, id, up)
+	img, err := s.next.Upload(ctx, id, up)
+	return s.shown(ctx, img, err)
 }
 
 // Download implements domain.ImageService. The data of a deactivated

@@ -191,7 +191,7 @@ func secure(t *testing.T) *policy.Enforcer {
 // get is NotFound, never Forbidden.
 func TestImageAuthorisation(t *testing.T) {
 	e := secure(t)
-	if n := run(t, func(s domain.ImageService) domain.ImageService { return policy.NewImages(s, e) }, secureCases); n > 0 {
+	if n := run(t, func(s domain.ImageService) domain.ImageService { return policy.NewImages(s, e, nil) }, secureCases); n > 0 {
 		t.Errorf("%d of %d cases got another answer than Glance's", n, len(secureCases))
 	}
 }
@@ -239,7 +239,7 @@ func TestLegacyOwnerChecks(t *testing.T) {
 		{"member", memberP, "publicize", "p-private", domain.KindForbidden},
 		{"system admin", systemA, "rename", "q-private", ok},
 	}
-	if n := run(t, func(s domain.ImageService) domain.ImageService { return policy.NewImages(s, e) }, cases); n > 0 {
+	if n := run(t, func(s domain.ImageService) domain.ImageService { return policy.NewImages(s, e, nil) }, cases); n > 0 {
 		t.Errorf("%d of %d legacy cases got another answer than Glance's", n, len(cases))
 	}
 }
@@ -265,7 +265,7 @@ func TestCreateAuthorisation(t *testing.T) {
 		{"system admin", systemA, domain.NewImage{}, domain.KindForbidden, "add_image"},
 	} {
 		f := newFixture(t)
-		img, err := policy.NewImages(f.svc, e).Create(domain.WithCaller(context.Background(), c.caller), c.req)
+		img, err := policy.NewImages(f.svc, e, nil).Create(domain.WithCaller(context.Background(), c.caller), c.req)
 		got := ok
 		if err != nil {
 			got = kindOf(err)
@@ -283,7 +283,7 @@ func TestCreateAuthorisation(t *testing.T) {
 func TestListAuthorisation(t *testing.T) {
 	e := secure(t)
 	f := newFixture(t)
-	svc := policy.NewImages(f.svc, e)
+	svc := policy.NewImages(f.svc, e, nil)
 	page, err := svc.List(domain.WithCaller(context.Background(), readerP), domain.ListRequest{Limit: -1})
 	if err != nil {
 		t.Fatal(err)

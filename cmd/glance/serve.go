@@ -127,7 +127,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		images = notifier.NewImages(images, sink)
 		members = notifier.NewMembers(members, sink)
 	}
-	images = policy.NewImages(images, enforcer)
+	images = policy.NewImages(images, enforcer, nil)
 	members = policy.NewMembers(members, plain, enforcer)
 
 	maxRequestID := d.MaxRequestIDLength

@@ -75,7 +75,7 @@ func newCountedChain(t *testing.T) (domain.ImageService, *countingRepo, *recorde
 	if err != nil {
 		t.Fatal(err)
 	}
-	return policy.NewImages(svc, enforcer), repo, rec
+	return policy.NewImages(svc, enforcer, nil), repo, rec
 }
 
 // Each request loads the image at most twice: the policy decorator loads

@@ -29,7 +29,7 @@ func newSharing(t *testing.T, quota int) (domain.ImageService, domain.MemberServ
 		Now: time.Now, NewID: uuid.NewString})
 	members := notifier.NewMembers(domain.NewMemberService(dal.Images(be.DB), dal.Members(be.DB),
 		domain.MemberConfig{Quota: quota}), rec)
-	return policy.NewImages(plain, enforcer), policy.NewMembers(members, plain, enforcer), rec
+	return policy.NewImages(plain, enforcer, nil), policy.NewMembers(members, plain, enforcer), rec
 }
 
 func caller(project string, roles ...string) context.Context {

@@ -18,7 +18,7 @@ func newImages(t *testing.T) domain.ImageService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return policy.NewImages(newService(t, 1<<30), enforcer)
+	return policy.NewImages(newService(t, 1<<30), enforcer, nil)
 }
 
 func as(c *domain.Caller) context.Context {
