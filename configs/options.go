@@ -40,7 +40,6 @@ const (
 	noImport        = "image import is not served"
 	noCache         = "the image cache is not served"
 	noQuota         = "this quota is not enforced"
-	noProtection    = "property protections are not enforced"
 	noMessaging     = "only the log notification driver is served"
 	ownBuffers      = "the filesystem store picks its own buffer sizes"
 	onlyFileStore   = "the filesystem store is the only single-store backend served"
@@ -89,9 +88,8 @@ func (c *Config) options() []option {
 		strOpt(secDefault, "image_cache_dir", "", &d.ImageCacheDir).notYet(noCache),
 		intOpt(secDefault, "image_cache_max_size", "10737418240", 0, noMax, &d.ImageCacheMaxSize).notYet(noCache),
 		boolOpt(secDefault, "allow_anonymous_access", "false", &d.AllowAnonymousAccess),
-		strOpt(secDefault, "property_protection_file", "", &d.PropertyProtectionFile).notYet(noProtection),
-		choiceOpt(secDefault, "property_protection_rule_format", "roles", ruleFormats,
-			&d.PropertyProtectionRuleFormat).notYet(noProtection),
+		strOpt(secDefault, "property_protection_file", "", &d.PropertyProtectionFile),
+		choiceOpt(secDefault, "property_protection_rule_format", "roles", ruleFormats, &d.PropertyProtectionRuleFormat),
 		strOpt(secDefault, "transport_url", "", &d.TransportURL).notYet(noMessaging),
 
 		// Glance keeps its database elsewhere by default; an embedded

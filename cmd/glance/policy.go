@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -29,10 +30,34 @@ func newEnforcer(cfg *configs.Config) (*policy.Enforcer, error) {
 	})
 }
 
+// newProtections compiles property_protection_file, when one is set,
+// against the policy its policies-format rules name.
+func newProtections(cfg *configs.Config, p *policy.Enforcer) (*policy.Protections, error) {
+	file, err := cfg.ProtectionFile()
+	if err != nil || file == "" {
+		return nil, err
+	}
+	prot, err := policy.NewProtections(file, cfg.Default.PropertyProtectionRuleFormat, p)
+	if err != nil {
+		return nil, fmt.Errorf("[DEFAULT] property_protection_file %w", err)
+	}
+	return prot, nil
+}
+
 // warnPolicy logs what an operator most likely did not mean.
-func warnPolicy(cfg *configs.Config, p *policy.Enforcer, logger *slog.Logger) {
+func warnPolicy(cfg *configs.Config, p *policy.Enforcer, prot *policy.Protections, logger *slog.Logger) {
+	usedByProtections := map[string]bool{}
+	for _, r := range prot.Rules() {
+		usedByProtections[r] = true
+	}
 	for _, r := range p.Unused() {
+		if usedByProtections[r.Name] {
+			continue
+		}
 		logger.Warn("Policy rule " + r.Name + " in " + r.File + " is neither checked by Glance nor referred to by another rule")
+	}
+	for _, w := range prot.Warnings() {
+		logger.Warn("[DEFAULT] property_protection_file " + w)
 	}
 	if cfg.AuthMode() == configs.AuthNone && !p.Legacy() {
 		logger.Warn("[oslo_policy] enforce_new_defaults = true without authentication: the unauthenticated context holds no roles, so every rule that asks for one refuses it")

@@ -104,7 +104,11 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	if err != nil {
 		return err
 	}
-	warnPolicy(cfg, enforcer, logger)
+	protections, err := newProtections(cfg, enforcer)
+	if err != nil {
+		return err
+	}
+	warnPolicy(cfg, enforcer, protections, logger)
 	d := cfg.Default
 	var images domain.ImageService = domain.NewImageService(dal.Images(db), stores, domain.ImageConfig{
 		SizeCap:       d.ImageSizeCap,
@@ -127,7 +131,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		images = notifier.NewImages(images, sink)
 		members = notifier.NewMembers(members, sink)
 	}
-	images = policy.NewImages(images, enforcer, nil)
+	images = policy.NewImages(images, enforcer, protections)
 	members = policy.NewMembers(members, plain, enforcer)
 
 	maxRequestID := d.MaxRequestIDLength
