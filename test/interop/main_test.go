@@ -2,7 +2,8 @@
 // (glance-api 25.1, Zed) can share one MariaDB database and one image
 // directory: a schema created by either glance-manage is served by
 // both, and images created, changed or deleted through one server are
-// seen the same way through the other.
+// seen the same way through the other. Given the same property
+// protection file, both give the same answers.
 //
 // The tests need glance-api, glance-manage and python3-pymysql, and a
 // MariaDB server that lets root in without a password on 127.0.0.1:3306

@@ -55,6 +55,8 @@ type realGlance struct {
 	dir        string
 	configFile string
 	port       int
+	// sections are what configFile says.
+	sections map[string]map[string]string
 }
 
 // requireRealGlance skips (under CI, fails) the test unless Debian's Glance and the MySQL
@@ -86,7 +88,7 @@ func newRealGlance(t *testing.T, dir, connection, datadir string) *realGlance {
 		}
 	}
 	g := &realGlance{dir: dir, configFile: filepath.Join(dir, "glance-api.conf"), port: glancetest.MustFreePort(t)}
-	conf := glancetest.RenderINI(map[string]map[string]string{
+	g.sections = map[string]map[string]string{
 		"DEFAULT": {
 			"bind_host": "127.0.0.1",
 			"bind_port": strconv.Itoa(g.port),
@@ -103,11 +105,26 @@ func newRealGlance(t *testing.T, dir, connection, datadir string) *realGlance {
 		},
 		"oslo_concurrency": {"lock_path": filepath.Join(dir, "lock")},
 		"paste_deploy":     {"config_file": paste},
-	})
-	if err := os.WriteFile(g.configFile, []byte(conf), 0o644); err != nil {
+	}
+	g.mustConfigure(t, nil)
+	return g
+}
+
+// mustConfigure adds or overrides options (section → option → value)
+// and writes the config file.
+func (g *realGlance) mustConfigure(t *testing.T, options map[string]map[string]string) {
+	t.Helper()
+	for section, opts := range options {
+		if g.sections[section] == nil {
+			g.sections[section] = map[string]string{}
+		}
+		for k, v := range opts {
+			g.sections[section][k] = v
+		}
+	}
+	if err := os.WriteFile(g.configFile, []byte(glancetest.RenderINI(g.sections)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return g
 }
 
 func (g *realGlance) env() []string {
