@@ -279,3 +279,25 @@ func mustWriteFile(t *testing.T, name, content string) string {
 	}
 	return path
 }
+
+// FuzzProtectionFile: any file either compiles or is refused with a
+// line number; a compiled one decides on any name.
+func FuzzProtectionFile(f *testing.F) {
+	f.Add(rolesFile, "x_owner_a")
+	f.Add("[DEFAULT]\nread = %(a)s\na = %%\n[x]\ncreate = \n  b\nupdate: c\ndelete=@\n", "x")
+	f.Add("[[]]]\ncreate = %(create)s\n", "")
+	f.Fuzz(func(t *testing.T, data, name string) {
+		prot, err := compileProtections(data, ProtectionRoles, nil)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "line ") {
+				t.Fatalf("an error without its line: %v", err)
+			}
+			return
+		}
+		for op := range propertyOps {
+			if _, err := prot.allows(memberRole, name, propertyOp(op)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
