@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -78,6 +79,10 @@ type digester struct {
 	src     io.Reader
 	limit   int64
 	newHash func() hash.Hash
+	// allowed is how many bytes the storage quota lets through so far;
+	// past it the reader asks extend for more (nil: no quota).
+	allowed int64
+	extend  func(read int64) (int64, error)
 
 	startOnce sync.Once
 	begun     atomic.Bool // begin ran
@@ -117,6 +122,7 @@ func newDigester(src io.Reader, limit int64, algo string) *digester {
 		src:     src,
 		limit:   limit,
 		newHash: newHash,
+		allowed: math.MaxInt64,
 		stop:    make(chan struct{}),
 		tokens:  make(chan struct{}, blocksInFlight),
 		// With at most blocksInFlight blocks alive these sends never block.
@@ -124,6 +130,15 @@ func newDigester(src io.Reader, limit int64, algo string) *digester {
 		toMD5:  make(chan *block, blocksInFlight),
 		toHash: make(chan *block, blocksInFlight),
 	}
+}
+
+// withAllowance makes the digester stop at allowed bytes and ask extend,
+// from its reader goroutine, for more once data goes past them; extend
+// returns the new allowance or why there is none (a quota's TooLarge).
+// Call it before the first read.
+func (d *digester) withAllowance(allowed int64, extend func(read int64) (int64, error)) *digester {
+	d.allowed, d.extend = allowed, extend
+	return d
 }
 
 // begin starts the pipeline on first use, so a store that fails before
@@ -166,6 +181,15 @@ func (d *digester) fill() {
 			d.srcErr = Errorf(KindTooLarge, "The incoming image is too large: The provided image is too large.")
 			return
 		}
+		if d.read > d.allowed {
+			allowed, err := d.extend(d.read)
+			if err != nil {
+				d.drop(b)
+				d.srcErr = err
+				return
+			}
+			d.allowed = allowed
+		}
 		if n > 0 {
 			b.data = b.buf[:n]
 			b.refs.Store(blockUsers)
@@ -186,9 +210,10 @@ func (d *digester) fill() {
 }
 
 // want is how much to read next: a block, but never more than one byte
-// past the cap, so an oversized upload is detected without reading on.
+// past the cap or the allowance, so an oversized upload is detected
+// without reading on.
 func (d *digester) want() int {
-	rem := d.limit - d.read
+	rem := min(d.limit, d.allowed) - d.read
 	if rem >= blockSize {
 		return blockSize
 	}

@@ -148,6 +148,53 @@ func TestDigesterSizeCapStopsReading(t *testing.T) {
 	}
 }
 
+// TestDigesterAllowance checks that a quota's allowance is asked to
+// grow exactly when data passes it, one byte past, and that its refusal
+// ends the upload without reading further.
+func TestDigesterAllowance(t *testing.T) {
+	data := randomBytes(3*blockSize + 123)
+	var asked []int64
+	allowed := int64(1000)
+	d := newDigester(bytes.NewReader(data), int64(len(data)), "sha512").withAllowance(allowed, func(read int64) (int64, error) {
+		asked = append(asked, read)
+		if read != allowed+1 {
+			t.Errorf("asked at %d bytes, allowance %d", read, allowed)
+		}
+		allowed = read + blockSize/3
+		return allowed, nil
+	})
+	var got bytes.Buffer
+	if _, err := io.Copy(&got, d); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Fatal("data differs")
+	}
+	if sum, err := d.Sum(); err != nil || sum.MD5 != hexSum(md5.New(), data) {
+		t.Fatalf("Sum: %+v, %v", sum, err)
+	}
+	d.Close()
+	if len(asked) < 5 || allowed < int64(len(data)) {
+		t.Errorf("asked %v for %d bytes", asked, len(data))
+	}
+
+	quota := Errorf(KindTooLarge, "quota")
+	src := &countingReader{}
+	d = newDigester(src, 1<<40, "sha512").withAllowance(100, func(read int64) (int64, error) {
+		if read <= 2*blockSize {
+			return 2 * blockSize, nil
+		}
+		return 0, quota
+	})
+	defer d.Close()
+	if _, err := io.Copy(io.Discard, d); err != quota || d.Err() != quota {
+		t.Fatalf("err %v, Err() %v; want the quota's", err, d.Err())
+	}
+	if src.n != 2*blockSize+1 {
+		t.Fatalf("read %d bytes of the source, want %d", src.n, 2*blockSize+1)
+	}
+}
+
 type countingReader struct{ n int64 }
 
 func (r *countingReader) Read(p []byte) (int, error) {

@@ -38,6 +38,13 @@ func (s *imageService) Create(ctx context.Context, req NewImage) (*Image, error)
 			return nil, err
 		}
 	}
+	owner := caller.ProjectID
+	if req.Owner != nil {
+		owner = *req.Owner
+	}
+	if err := s.cfg.Quotas.checkCreate(ctx, owner); err != nil {
+		return nil, err
+	}
 	if OverQuota(len(req.Tags), s.cfg.TagQuota) {
 		return nil, TagLimitError(len(req.Tags), s.cfg.TagQuota)
 	}
@@ -369,7 +376,14 @@ func (s *imageService) upload(ctx context.Context, id string, up Upload, active 
 			err = Errorf(KindGone, "Image %s could not be found after upload. The image may have been deleted during the upload.", id)
 		}
 	}()
+	allowance, err := s.cfg.Quotas.beginUpload(ctx, id, ownerOf(saving), up.Size)
+	if err != nil {
+		return err
+	}
 	digest := newDigester(up.Data, s.cfg.SizeCap, s.cfg.HashAlgorithm)
+	if allowance != nil {
+		digest.withAllowance(allowance.granted, allowance.extend)
+	}
 	defer digest.Close()
 	data, err := st.Put(ctx, id, digest, up.Size)
 	if IsKind(err, KindConflict) && orphaned && !digest.started() {
@@ -422,6 +436,14 @@ func (s *imageService) upload(ctx context.Context, id string, up Upload, active 
 		fault.Crash(fault.UploadActive)
 	}
 	return err
+}
+
+// ownerOf is the project whose quotas img counts against; "" for none.
+func ownerOf(img *Image) string {
+	if img.Owner == nil {
+		return ""
+	}
+	return *img.Owner
 }
 
 func checkSame(name string, have *string, got string) error {

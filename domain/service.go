@@ -15,7 +15,8 @@ import (
 type ImageService interface {
 	// Create registers a new queued image. Returns Forbidden for
 	// read-only or reserved properties, Invalid for bad values, Conflict
-	// for an id that exists, TooLarge for tag or property quotas.
+	// for an id that exists, TooLarge for tag or property quotas and
+	// the image_count_total limit.
 	Create(ctx context.Context, req NewImage) (*Image, error)
 	// Get returns the image, or NotFound if it is absent or not visible.
 	Get(ctx context.Context, id string) (*Image, error)
@@ -41,8 +42,10 @@ type ImageService interface {
 	RemoveTag(ctx context.Context, id, tag string) (*Image, error)
 	// Upload stores the image's data and makes it active. Returns
 	// Conflict unless the image is queued (exactly one of concurrent
-	// uploads wins), TooLarge beyond image_size_cap, Invalid when the
-	// announced size differs from the data. On any failure the image is
+	// uploads wins), TooLarge beyond image_size_cap or the owner's
+	// storage quota or unified limits (concurrent uploads of one owner
+	// never exceed them together), Invalid when the announced size
+	// differs from the data. On any failure the image is
 	// queued again and no data is left behind. Returns the active image
 	// as stored.
 	Upload(ctx context.Context, id string, up Upload) (*Image, error)
@@ -111,4 +114,7 @@ type ImageConfig struct {
 	// Logf reports failures the caller does not see (e.g. leftover data
 	// that could not be removed).
 	Logf func(ctx context.Context, format string, args ...any)
+	// Quotas enforces user_storage_quota or the unified limits; nil:
+	// neither.
+	Quotas *Quotas
 }

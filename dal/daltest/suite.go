@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 		{"Delete", testDelete},
 		{"Concurrency", testConcurrency},
 		{"Members", testMembers},
+		{"Usage", testUsage},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
