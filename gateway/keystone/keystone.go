@@ -10,6 +10,9 @@
 // token) is KindUnauthorized; Keystone not answering, timing out,
 // refusing the service user or failing is KindUnavailable, within a
 // bound: no request waits on Keystone for long.
+//
+// Limits reads the unified limits of use_keystone_limits the same way,
+// as its own user, with the same bounds (see limits.go).
 package keystone
 
 import (
