@@ -23,6 +23,7 @@ type Config struct {
 	// ImportFiltering is [import_filtering_opts], web-download's source rules.
 	ImportFiltering ImportFiltering
 	Authtoken       Authtoken // [keystone_authtoken]
+	OsloLimit       OsloLimit // [oslo_limit]
 
 	// Sources are the files read, in the order they were applied.
 	Sources []string
@@ -57,12 +58,15 @@ type DefaultSection struct {
 	HTTPKeepalive          bool
 	ClientSocketTimeout    int // seconds; 0 waits forever
 
-	ImageSizeCap       int64 // bytes
-	UserStorageQuota   int64 // bytes; 0 is unlimited
-	ImageMemberQuota   int   // negative is unlimited
-	ImagePropertyQuota int   // negative is unlimited
-	ImageTagQuota      int   // negative is unlimited
-	ImageLocationQuota int   // negative is unlimited
+	ImageSizeCap     int64 // bytes
+	UserStorageQuota int64 // bytes; 0 is unlimited
+	// UseKeystoneLimits enforces the unified limits of [oslo_limit]
+	// instead of UserStorageQuota.
+	UseKeystoneLimits  bool
+	ImageMemberQuota   int // negative is unlimited
+	ImagePropertyQuota int // negative is unlimited
+	ImageTagQuota      int // negative is unlimited
+	ImageLocationQuota int // negative is unlimited
 	APILimitMax        int
 	LimitParamDefault  int
 

@@ -27,6 +27,7 @@ func TestDefaultsWithoutFiles(t *testing.T) {
 		{"debug", d.Debug, false},
 		{"image_size_cap", d.ImageSizeCap, int64(1099511627776)},
 		{"user_storage_quota", d.UserStorageQuota, int64(0)},
+		{"use_keystone_limits", d.UseKeystoneLimits, false},
 		{"api_limit_max", d.APILimitMax, 1000},
 		{"limit_param_default", d.LimitParamDefault, 25},
 		{"show_image_direct_url", d.ShowImageDirectURL, false},
@@ -202,11 +203,11 @@ func TestSyntaxErrorsNameTheFile(t *testing.T) {
 // listed when a file sets it, under its current or a deprecated name,
 // and not when it keeps its default nobody chose.
 func TestNotActedOn(t *testing.T) {
-	c := MustLoad(t, "[DEFAULT]\nuser_storage_quota = 1GB\nimage_tag_quota = 5\n"+
+	c := MustLoad(t, "[DEFAULT]\nimage_cache_dir = /var/cache/glance\nimage_tag_quota = 5\n"+
 		"[oslo_policy]\nenforce_scope = false\n[import_filtering_opts]\nallowed_hosts = example.com\n"+
 		"[paste_deploy]\nflavor = trusted-auth+caching\n")
 	want := []string{
-		"[DEFAULT] user_storage_quota is set but not acted on in this version: this quota is not enforced",
+		"[DEFAULT] image_cache_dir is set but not acted on in this version: the image cache is not served",
 		"[import_filtering_opts] allowed_hosts is set but not acted on in this version: image import is not served",
 		"[paste_deploy] flavor trusted-auth+caching asks for the image cache, which is not served in this version",
 	}

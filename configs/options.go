@@ -39,7 +39,6 @@ var (
 const (
 	noImport        = "image import is not served"
 	noCache         = "the image cache is not served"
-	noQuota         = "this quota is not enforced"
 	noMessaging     = "only the log notification driver is served"
 	ownBuffers      = "the filesystem store picks its own buffer sizes"
 	onlyFileStore   = "the filesystem store is the only single-store backend served"
@@ -69,7 +68,8 @@ func (c *Config) options() []option {
 
 		// Glance's bound is 2^63, one past what an int64 holds.
 		intOpt(secDefault, "image_size_cap", "1099511627776", 1, noMax, &d.ImageSizeCap),
-		sizeOpt(secDefault, "user_storage_quota", "0", &d.UserStorageQuota).notYet(noQuota),
+		sizeOpt(secDefault, "user_storage_quota", "0", &d.UserStorageQuota),
+		boolOpt(secDefault, "use_keystone_limits", "false", &d.UseKeystoneLimits),
 		intOpt(secDefault, "image_member_quota", "128", noMin, noMax, &d.ImageMemberQuota),
 		intOpt(secDefault, "image_property_quota", "128", noMin, noMax, &d.ImagePropertyQuota),
 		intOpt(secDefault, "image_tag_quota", "128", noMin, noMax, &d.ImageTagQuota),
@@ -140,7 +140,7 @@ func (c *Config) options() []option {
 		listOpt(secFiltering, "disallowed_hosts", "", &c.ImportFiltering.DisallowedHosts).notYet(noImport),
 		listOpt(secFiltering, "allowed_ports", "80,443", &c.ImportFiltering.AllowedPorts).notYet(noImport),
 		listOpt(secFiltering, "disallowed_ports", "", &c.ImportFiltering.DisallowedPorts).notYet(noImport),
-	}, c.authtokenOptions()...)
+	}, append(c.authtokenOptions(), c.limitOptions()...)...)
 }
 
 // checkHost accepts what oslo.config's HostAddressOpt does: an IP address

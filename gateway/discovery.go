@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/schemas"
 	"github.com/labstack/echo/v4"
 )
@@ -102,6 +103,21 @@ func (s *Server) storesInfo(c echo.Context, detail bool) error {
 	return writeJSON(c, http.StatusOK, schemas.Encode(schemas.Object{{Key: "stores", Value: list}}))
 }
 
+// infoUsage shows the caller's project's usage against its unified
+// limits (sizes in MiB), as Glance does with use_keystone_limits; {}
+// without them.
 func (s *Server) infoUsage(c echo.Context) error {
-	return writeJSON(c, http.StatusOK, []byte(`{"usage": {}}`))
+	var report []domain.ResourceUsage
+	if s.cfg.Usage != nil {
+		var err error
+		if report, err = s.cfg.Usage(ctx(c)); err != nil {
+			return err
+		}
+	}
+	usage := schemas.Object{}
+	for _, r := range report {
+		usage = append(usage, schemas.Field{Key: r.Resource, Value: schemas.Object{
+			{Key: "usage", Value: r.Usage}, {Key: "limit", Value: r.Limit}}})
+	}
+	return writeJSON(c, http.StatusOK, schemas.Encode(schemas.Object{{Key: "usage", Value: usage}}))
 }

@@ -71,6 +71,9 @@ type Config struct {
 	// Quotas, when set, are checked against the counts of a body before
 	// its items are decoded.
 	Quotas *Quotas
+	// Usage reports the caller's project's usage against its unified
+	// limits for /v2/info/usage; nil, or a nil report, shows none.
+	Usage func(ctx context.Context) ([]domain.ResourceUsage, error)
 	// MaxHeaderLine is [DEFAULT] max_header_line; 0: no limit.
 	MaxHeaderLine int
 	// ClientSocketTimeout cuts off an upload or download that moves no

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,6 +98,8 @@ func (p *process) mustBeKilled(t *testing.T) {
 // TestCrashDuringUpload kills the server at each step of an upload and
 // restarts it: the image is queued (or active with its data), it can be
 // uploaded again, and the datadir never holds a byte no image points to.
+// The storage quota holds exactly the image, so what the crashed upload
+// reserved must be released by the restart for another image to fit.
 func TestCrashDuringUpload(t *testing.T) {
 	bin := mustBuildFaultBinary(t)
 	data := randomData(3<<20 + 5)
@@ -117,7 +120,7 @@ func TestCrashDuringUpload(t *testing.T) {
 	} {
 		t.Run(c.step, func(t *testing.T) {
 			dir := t.TempDir()
-			conf := mustWriteConfig(t, dir, "", "", "")
+			conf := mustWriteConfig(t, dir, "user_storage_quota = "+strconv.Itoa(len(data)), "", "")
 
 			crashing := startProcess(t, bin, conf, c.step)
 			a := api{base: crashing.base}
@@ -145,6 +148,13 @@ func TestCrashDuringUpload(t *testing.T) {
 				if files := datadirFiles(t, dir); len(files) != 0 {
 					t.Errorf("the datadir holds %q for a queued image", files)
 				}
+				if img.Size != nil {
+					t.Errorf("the queued image still holds %d bytes of the quota", *img.Size)
+				}
+				other := a.create(t, `{"name":"other","disk_format":"raw","container_format":"bare"}`).ID
+				a.upload(t, other, data)
+				resp, body := a.do(t, "DELETE", "/v2/images/"+other, nil, "")
+				mustStatus(t, "delete", resp, body, http.StatusNoContent)
 				a.upload(t, id, data)
 			}
 			resp, body := a.do(t, "GET", "/v2/images/"+id+"/file", nil, "")

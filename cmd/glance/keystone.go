@@ -20,7 +20,7 @@ func newTokens(cfg *configs.Config, logger *slog.Logger) (*keystone.Validator, s
 		return nil, "", fmt.Errorf("[paste_deploy] flavor = %s needs the service user: %w", cfg.Paste.Flavor, err)
 	}
 	a := cfg.Authtoken
-	tlsConfig, err := keystoneTLS(a)
+	tlsConfig, err := keystoneTLS("keystone_authtoken", a.CAFile, a.CertFile, a.KeyFile, a.Insecure)
 	if err != nil {
 		return nil, "", err
 	}
@@ -74,29 +74,93 @@ func newTokens(cfg *configs.Config, logger *slog.Logger) (*keystone.Validator, s
 	return v, uri, nil
 }
 
-// keystoneTLS reads cafile, certfile, keyfile and insecure; nil when
-// none is set.
-func keystoneTLS(a configs.Authtoken) (*tls.Config, error) {
-	if a.CAFile == "" && a.CertFile == "" && !a.Insecure {
+// keystoneTLS reads the cafile, certfile, keyfile and insecure options
+// of section; nil when none is set.
+func keystoneTLS(section, caFile, certFile, keyFile string, insecure bool) (*tls.Config, error) {
+	if caFile == "" && certFile == "" && !insecure {
 		return nil, nil
 	}
-	c := &tls.Config{InsecureSkipVerify: a.Insecure}
-	if a.CAFile != "" {
-		pem, err := os.ReadFile(a.CAFile)
+	c := &tls.Config{InsecureSkipVerify: insecure}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("[keystone_authtoken] cafile: %w", err)
+			return nil, fmt.Errorf("[%s] cafile: %w", section, err)
 		}
 		c.RootCAs = x509.NewCertPool()
 		if !c.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("[keystone_authtoken] cafile %s: no PEM certificate in it", a.CAFile)
+			return nil, fmt.Errorf("[%s] cafile %s: no PEM certificate in it", section, caFile)
 		}
 	}
-	if a.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(a.CertFile, a.KeyFile)
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
-			return nil, fmt.Errorf("[keystone_authtoken] certfile and keyfile: %w", err)
+			return nil, fmt.Errorf("[%s] certfile and keyfile: %w", section, err)
 		}
 		c.Certificates = []tls.Certificate{cert}
 	}
 	return c, nil
+}
+
+// newLimits builds the reader of the unified limits from [oslo_limit];
+// it fails on a section that cannot log its user in or name the
+// endpoint, so the server never starts refusing every upload.
+func newLimits(cfg *configs.Config, logger *slog.Logger) (*keystone.Limits, error) {
+	if err := cfg.CheckOsloLimit(); err != nil {
+		return nil, fmt.Errorf("[DEFAULT] use_keystone_limits needs [oslo_limit]: %w", err)
+	}
+	l := cfg.OsloLimit
+	if l.SystemScope != "all" {
+		logger.Warn("[oslo_limit] system_scope is not all: Keystone shows a token of another scope only its own " +
+			"project's limits, so every other project gets the registered defaults")
+	}
+	if cfg.Default.UserStorageQuota > 0 {
+		logger.Warn("[DEFAULT] user_storage_quota is ignored: use_keystone_limits enforces image_size_total instead")
+	}
+	tlsConfig, err := keystoneTLS("oslo_limit", l.CAFile, l.CertFile, l.KeyFile, l.Insecure)
+	if err != nil {
+		return nil, err
+	}
+	userDomainID, userDomainName := l.UserDomainID, l.UserDomainName
+	if userDomainID == "" && userDomainName == "" {
+		userDomainID, userDomainName = l.DefaultDomainID, l.DefaultDomainName
+	}
+	projectDomainID, projectDomainName := l.ProjectDomainID, l.ProjectDomainName
+	if projectDomainID == "" && projectDomainName == "" {
+		projectDomainID, projectDomainName = l.DefaultDomainID, l.DefaultDomainName
+	}
+	limits, err := keystone.NewLimits(keystone.Options{
+		AuthURL: l.AuthURL,
+		Credentials: keystone.Credentials{
+			UserID: l.UserID, Username: l.Username, Password: l.Password,
+			UserDomainID: userDomainID, UserDomainName: userDomainName,
+			ProjectID: l.ProjectID, ProjectName: l.ProjectName,
+			ProjectDomainID: projectDomainID, ProjectDomainName: projectDomainName,
+			DomainID: l.DomainID, DomainName: l.DomainName,
+			System:  l.SystemScope == "all",
+			TrustID: l.TrustID,
+		},
+		Region:    l.RegionName,
+		Interface: firstOr(l.ValidInterfaces, "public"),
+		Timeout:   time.Duration(l.Timeout) * time.Second,
+		Retries:   l.ConnectRetries,
+		TLS:       tlsConfig,
+		Logger:    logger.With("logger", "oslo_limit"),
+	}, keystone.Endpoint{
+		ID:          l.EndpointID,
+		ServiceType: l.EndpointServiceType,
+		ServiceName: l.EndpointServiceName,
+		Region:      l.EndpointRegionName,
+		Interface:   l.EndpointInterface,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("[oslo_limit]: %w", err)
+	}
+	return limits, nil
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) == 0 {
+		return def
+	}
+	return list[0]
 }

@@ -110,6 +110,10 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 	}
 	warnPolicy(cfg, enforcer, protections, logger)
 	d := cfg.Default
+	quotas, err := newQuotas(cfg, db, logger)
+	if err != nil {
+		return err
+	}
 	var images domain.ImageService = domain.NewImageService(dal.Images(db), stores, domain.ImageConfig{
 		SizeCap:       d.ImageSizeCap,
 		HashAlgorithm: d.HashingAlgorithm,
@@ -118,6 +122,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		PropertyQuota: d.ImagePropertyQuota,
 		TagQuota:      d.ImageTagQuota,
 		DelayedDelete: d.DelayedDelete,
+		Quotas:        quotas,
 		Now:           time.Now,
 		NewID:         uuid.NewString,
 		Logf: func(ctx context.Context, format string, args ...any) {
@@ -157,6 +162,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		IsAdmin:               enforcer.IsAdmin,
 		Health:                db.Check,
 		Quotas:                &gateway.Quotas{Tags: d.ImageTagQuota, Properties: d.ImagePropertyQuota},
+		Usage:                 quotas.Report,
 		MaxHeaderLine:         d.MaxHeaderLine,
 		ClientSocketTimeout:   time.Duration(d.ClientSocketTimeout) * time.Second,
 	}, images, members)
@@ -187,6 +193,20 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		return err
 	}
 	return nil
+}
+
+// newQuotas builds the quotas that depend on a project's usage: the
+// unified limits with use_keystone_limits, else user_storage_quota; nil
+// when neither is configured.
+func newQuotas(cfg *configs.Config, db *dal.DB, logger *slog.Logger) (*domain.Quotas, error) {
+	if !cfg.Default.UseKeystoneLimits {
+		return domain.NewQuotas(dal.Usage(db), cfg.Default.UserStorageQuota, nil), nil
+	}
+	limits, err := newLimits(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	return domain.NewQuotas(dal.Usage(db), 0, limits), nil
 }
 
 func gatewayAuth(mode string) string {

@@ -14,13 +14,13 @@ func TestStartWarnsOfOptionsNotActedOn(t *testing.T) {
 	logDir := t.TempDir()
 	logFile := filepath.Join(logDir, "api.log")
 	MustStartServer(t, "debug = true\nlog_file = "+logFile+"\n"+
-		"user_storage_quota = 1GB\nimage_location_quota = 3\n"+
+		"image_cache_dir = /var/cache/glance\nimage_location_quota = 3\n"+
 		"enabled_import_methods = glance-direct,web-download\n"+
 		"no_such_option = 1\n"+
 		"[import_filtering_opts]\nallowed_ports = 80,443,8080\n"+
 		"[DEFAULT]\n")
 	warnings := mustLogLines(t, logFile, " WARNING ")
-	for _, option := range []string{"[DEFAULT] user_storage_quota",
+	for _, option := range []string{"[DEFAULT] image_cache_dir",
 		"[DEFAULT] image_location_quota",
 		"[import_filtering_opts] allowed_ports"} {
 		if n := count(warnings, option+" "); n != 1 {

@@ -1,0 +1,127 @@
+package configs
+
+import (
+	"errors"
+	"slices"
+)
+
+const secLimit = "oslo_limit"
+
+// OsloLimit is the [oslo_limit] section: where the unified limits of
+// use_keystone_limits are read, under oslo.limit's option names (with
+// keystoneauth's password plugin, session and adapter options for its
+// own Keystone user).
+type OsloLimit struct {
+	// EndpointID names the image service's endpoint whose limits apply;
+	// without it the endpoint is looked up by EndpointServiceType and/or
+	// EndpointServiceName, EndpointRegionName and EndpointInterface.
+	EndpointID          string
+	EndpointServiceType string
+	EndpointServiceName string
+	EndpointRegionName  string
+	EndpointInterface   string
+
+	// The user that reads the limits: it needs the reader role on the
+	// system and a system-scoped token (SystemScope "all") to read every
+	// project's limits.
+	AuthType, AuthURL                  string
+	Username, UserID, Password         string
+	UserDomainName, UserDomainID       string
+	ProjectName, ProjectID             string
+	ProjectDomainName, ProjectDomainID string
+	DefaultDomainID, DefaultDomainName string
+	DomainID, DomainName               string
+	SystemScope                        string
+	TrustID                            string
+
+	// RegionName and ValidInterfaces pick the identity endpoint of the
+	// user's catalog that the limits are read from.
+	RegionName      string
+	ValidInterfaces []string
+	// Timeout bounds each request to Keystone, in seconds; 0 (unset, no
+	// bound in keystoneauth) takes the server's own.
+	Timeout          int
+	ConnectRetries   int
+	CAFile, CertFile string
+	KeyFile          string
+	Insecure         bool
+}
+
+func (c *Config) limitOptions() []option {
+	l, s := &c.OsloLimit, secLimit
+	return []option{
+		strOpt(s, "endpoint_id", "", &l.EndpointID),
+		strOpt(s, "endpoint_service_type", "", &l.EndpointServiceType),
+		strOpt(s, "endpoint_service_name", "", &l.EndpointServiceName),
+		strOpt(s, "endpoint_region_name", "", &l.EndpointRegionName),
+		choiceOpt(s, "endpoint_interface", "public", interfaces, &l.EndpointInterface),
+		strOpt(s, "auth_type", "", &l.AuthType).alias(s, "auth_plugin"),
+		strOpt(s, "auth_url", "", &l.AuthURL).checked(checkOptionalURL),
+		strOpt(s, "username", "", &l.Username).alias(s, "user_name"),
+		strOpt(s, "user_id", "", &l.UserID),
+		strOpt(s, "password", "", &l.Password),
+		strOpt(s, "user_domain_name", "", &l.UserDomainName),
+		strOpt(s, "user_domain_id", "", &l.UserDomainID),
+		strOpt(s, "project_name", "", &l.ProjectName).alias(s, "tenant_name"),
+		strOpt(s, "project_id", "", &l.ProjectID).alias(s, "tenant_id"),
+		strOpt(s, "project_domain_name", "", &l.ProjectDomainName),
+		strOpt(s, "project_domain_id", "", &l.ProjectDomainID),
+		strOpt(s, "default_domain_id", "", &l.DefaultDomainID),
+		strOpt(s, "default_domain_name", "", &l.DefaultDomainName),
+		strOpt(s, "domain_id", "", &l.DomainID),
+		strOpt(s, "domain_name", "", &l.DomainName),
+		strOpt(s, "system_scope", "", &l.SystemScope).checked(checkSystemScope),
+		strOpt(s, "trust_id", "", &l.TrustID),
+		strOpt(s, "region_name", "", &l.RegionName),
+		choiceListOpt(s, "valid_interfaces", "public", interfaces, &l.ValidInterfaces),
+		intOpt(s, "timeout", "0", 0, noMax, &l.Timeout),
+		intOpt(s, "connect_retries", "0", 0, noMax, &l.ConnectRetries),
+		strOpt(s, "cafile", "", &l.CAFile),
+		strOpt(s, "certfile", "", &l.CertFile),
+		strOpt(s, "keyfile", "", &l.KeyFile),
+		boolOpt(s, "insecure", "false", &l.Insecure),
+	}
+}
+
+// CheckOsloLimit returns why [oslo_limit] does not say enough to read
+// the unified limits (one *ValueError per missing or unsupported
+// option, joined), or nil. Only use_keystone_limits needs the section,
+// so Load leaves the check to the server, which makes it before serving.
+func (c *Config) CheckOsloLimit() error {
+	l := &c.OsloLimit
+	var errs []error
+	bad := func(name, value, reason string) {
+		errs = append(errs, &ValueError{Section: secLimit, Option: name, Value: value, Reason: reason})
+	}
+	const why = " (use_keystone_limits reads the limits as the user these options name)"
+	if l.EndpointID == "" && l.EndpointServiceType == "" && l.EndpointServiceName == "" {
+		bad("endpoint_id", "", "is not set, nor endpoint_service_type or endpoint_service_name: the limits are those of the image service's endpoint")
+	}
+	switch {
+	case l.AuthType == "":
+		bad("auth_type", "", "is not set; only password is supported"+why)
+	case !slices.Contains(passwordPlugins, l.AuthType):
+		bad("auth_type", l.AuthType, "is not supported; only password (or v3password) is")
+	}
+	if l.AuthURL == "" {
+		bad("auth_url", "", "is not set"+why)
+	}
+	if l.Password == "" {
+		bad("password", "", "is not set"+why)
+	}
+	if l.Username == "" && l.UserID == "" {
+		bad("username", "", "is not set, nor is user_id"+why)
+	}
+	if l.UserID == "" && l.Username != "" && l.UserDomainID == "" && l.UserDomainName == "" &&
+		l.DefaultDomainID == "" && l.DefaultDomainName == "" {
+		bad("user_domain_name", "", "is not set, nor user_domain_id or default_domain_id: Keystone needs the domain of user "+l.Username)
+	}
+	if l.ProjectID == "" && l.ProjectName != "" && l.ProjectDomainID == "" && l.ProjectDomainName == "" &&
+		l.DefaultDomainID == "" && l.DefaultDomainName == "" {
+		bad("project_domain_name", "", "is not set, nor project_domain_id or default_domain_id: Keystone needs the domain of project "+l.ProjectName)
+	}
+	if (l.CertFile == "") != (l.KeyFile == "") {
+		bad("certfile", l.CertFile, "and keyfile must be set together")
+	}
+	return errors.Join(errs...)
+}
