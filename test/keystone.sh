@@ -19,7 +19,8 @@
 # Personas (domain Default; every password is the user name):
 #
 #   admin          admin on project admin and on the system (bootstrap)
-#   glance         admin on project service: the image service's own user
+#   glance         admin on project service: the image service's own user;
+#                  reader on the system, to read every project's limits
 #   nova           service on project service: a service token's user
 #   alpha-admin    admin  on project alpha   (implies member and reader)
 #   alpha-member   member on project alpha   (implies reader)
@@ -32,6 +33,14 @@
 # service (glance, type image) at http://127.0.0.1:19292, region
 # RegionOne, all three interfaces: tests that find the image service
 # through the catalog run the server on that port.
+#
+# The image service's unified limits (Glance's use_keystone_limits),
+# for service glance in RegionOne: registered defaults of 1000 MiB for
+# image_size_total and image_stage_total and 100 for image_count_total
+# and image_count_uploading; project alpha's own limits are low enough
+# for tests to reach (image_size_total 3, image_count_total 4,
+# image_count_uploading 2) and beta's image_count_uploading is -1
+# (unlimited). Limits that differ are set back to these values.
 #
 # $KS_DIR/clouds.yaml has one cloud per persona (e.g.
 # OS_CLIENT_CONFIG_FILE=$KS_DIR/clouds.yaml openstack --os-cloud
@@ -296,18 +305,23 @@ def made(what):
     print("keystone: created " + what)
 
 
+def changed(what):
+    print("keystone: " + what)
+
+
 def by_name(items):
     return {i["name"]: i for i in items}
 
 
 # Every listing at once: each costs Keystone a token check, and this
 # script is on the path of every test run.
-with concurrent.futures.ThreadPoolExecutor(max_workers=7) as pool:
+with concurrent.futures.ThreadPoolExecutor(max_workers=9) as pool:
     listed = dict(zip(
-        ("projects", "roles", "role_inferences", "users", "role_assignments", "services", "endpoints"),
+        ("projects", "roles", "role_inferences", "users", "role_assignments", "services", "endpoints",
+         "registered_limits", "limits"),
         pool.map(lambda path: call("GET", path), (
             "/projects", "/roles", "/role_inferences", "/users?domain_id=" + DOMAIN,
-            "/role_assignments", "/services", "/endpoints"))))
+            "/role_assignments", "/services", "/endpoints", "/registered_limits", "/limits"))))
 
 projects = by_name(p for p in listed["projects"]["projects"] if p["domain_id"] == DOMAIN)
 for name in ("service", "alpha", "beta"):
@@ -333,7 +347,8 @@ for prior, imp in (("admin", "member"), ("member", "reader")):
 
 # user: (project roles, domain roles, system roles)
 personas = {
-    "glance": ({"service": ["admin"]}, [], []),
+    # oslo.limit reads every project's limits with a system-scoped token.
+    "glance": ({"service": ["admin"]}, [], ["reader"]),
     "nova": ({"service": ["service"]}, [], []),
     "system-reader": ({}, [], ["reader"]),
     "domain-admin": ({}, ["admin"], []),
@@ -394,6 +409,41 @@ for interface in ("public", "internal", "admin"):
     elif mine[0]["url"] != IMAGE_URL:
         call("PATCH", "/endpoints/" + mine[0]["id"], {"endpoint": {"url": IMAGE_URL}})
         made("%s image endpoint moved to %s" % (interface, IMAGE_URL))
+
+# The image service's unified limits: registered defaults first, as
+# Keystone refuses a project limit without one.
+REGISTERED = {"image_size_total": 1000, "image_stage_total": 1000,
+              "image_count_total": 100, "image_count_uploading": 100}
+PROJECT_LIMITS = {"alpha": {"image_size_total": 3, "image_count_total": 4, "image_count_uploading": 2},
+                  "beta": {"image_count_uploading": -1}}
+registered = {r["resource_name"]: r for r in listed["registered_limits"]["registered_limits"]
+              if r["service_id"] == service["id"] and r.get("region_id") == REGION}
+missing = [{"service_id": service["id"], "region_id": REGION, "resource_name": name, "default_limit": value}
+           for name, value in REGISTERED.items() if name not in registered]
+if missing:
+    call("POST", "/registered_limits", {"registered_limits": missing})
+    made("registered limits " + ", ".join(m["resource_name"] for m in missing))
+for name, value in REGISTERED.items():
+    if name in registered and registered[name]["default_limit"] != value:
+        call("PATCH", "/registered_limits/" + registered[name]["id"], {"registered_limit": {"default_limit": value}})
+        changed("registered limit %s set back to %d" % (name, value))
+limits = {(l["project_id"], l["resource_name"]): l for l in listed["limits"]["limits"]
+          if l["service_id"] == service["id"] and l.get("region_id") == REGION}
+missing, names = [], []
+for project, wanted in PROJECT_LIMITS.items():
+    pid = projects[project]["id"]
+    for name, value in wanted.items():
+        have = limits.get((pid, name))
+        if have is None:
+            missing.append({"service_id": service["id"], "region_id": REGION, "project_id": pid,
+                            "resource_name": name, "resource_limit": value})
+            names.append("%s of %s" % (name, project))
+        elif have["resource_limit"] != value:
+            call("PATCH", "/limits/" + have["id"], {"limit": {"resource_limit": value}})
+            changed("limit %s of project %s set back to %d" % (name, project, value))
+if missing:
+    call("POST", "/limits", {"limits": missing})
+    made("project limits " + ", ".join(names))
 PY
 
 # --- clouds.yaml --------------------------------------------------------
