@@ -45,7 +45,8 @@ func seedImages(tb testing.TB, repo domain.ImageRepo, n int) []string {
 	return ids[:n]
 }
 
-// BenchmarkImages measures Get and a full page of List on each database.
+// BenchmarkImages measures Get, Update, a step of an upload's storage
+// reservation and a full page of List on each database.
 func BenchmarkImages(b *testing.B) {
 	opens := []struct {
 		name string
@@ -81,6 +82,24 @@ func BenchmarkImages(b *testing.B) {
 					})
 					if err != nil {
 						b.Fatalf("Update: %v", err)
+					}
+				}
+			})
+			// One step of an upload's storage reservation, for a project
+			// that owns a thousand images.
+			b.Run("Reserve", func(b *testing.B) {
+				saving := &domain.Image{ID: daltest.NewID(), Status: domain.StatusSaving, Visibility: domain.VisibilityShared,
+					Owner: ptr("p1"), CreatedAt: time.Now(), UpdatedAt: time.Now()}
+				if err := repo.Create(ctx, saving); err != nil {
+					b.Fatal(err)
+				}
+				usage := dal.Usage(be.DB)
+				b.ReportAllocs()
+				defer reportCPU(b)()
+				for i := int64(0); b.Loop(); i++ {
+					r, err := usage.Reserve(ctx, saving.ID, "p1", 1, 1+i%2, 1<<62)
+					if err != nil || r.Granted != 1+i%2 {
+						b.Fatalf("Reserve: %+v, %v", r, err)
 					}
 				}
 			})
