@@ -164,22 +164,26 @@ func (q *Quotas) beginUpload(ctx context.Context, id, owner string, size int64) 
 		}
 	}
 	// A known size is reserved whole, as Glance compares it with what
-	// remains; an unknown one needs room for a byte at least (Glance
-	// reads an empty body's size as unknown too).
+	// remains.
 	if size > 0 {
 		if err := a.reserve(size, size); err != nil {
 			return nil, err
 		}
 		return a, nil
 	}
-	// The room is not known yet: the first step is a small one.
+	// Glance reads an empty body's size as unknown too. Under a unified
+	// limit it only refuses a project already over, so the first byte
+	// that arrives is the first one to reserve.
+	if a.unified {
+		return a, nil
+	}
+	// user_storage_quota needs room for a byte before reading. The room
+	// is not known yet: the first step is a small one.
 	granted, err := a.try(1, 1+minReserveNear)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case !granted && a.unified:
-		return nil, a.exceeded(1)
-	case !granted:
+	}
+	if !granted {
 		return nil, storageQuotaError("None", a.limit-a.used)
 	}
 	return a, nil

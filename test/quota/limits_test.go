@@ -142,6 +142,10 @@ func TestUnifiedLimits(t *testing.T) {
 	// byte is one too many.
 	code, msg, _ = put(alpha, ids[3], bytes.NewReader([]byte("x")), 1)
 	mustRefuse(t, "a byte past the limit", code, msg, overLimit(project, "image_size_total", 3, 3, 1))
+	// Nothing past it is still within it.
+	if code, msg, _ = put(alpha, ids[3], bytes.NewReader(nil), 0); code != http.StatusNoContent {
+		t.Errorf("an empty upload at the limit: %d %s", code, msg)
+	}
 	mustUsage(t, alpha, usageDoc(3, 3, 4, 4, 0, 2))
 }
 
