@@ -171,28 +171,39 @@ func (e *httpError) textBody() string {
 	return e.explanation + "<br /><br />\n" + e.detail + "\n\n"
 }
 
+// stripTags turns an error body into WebOb's plain text: newlines become
+// spaces, each <br> a newline, and other tags and comment marks vanish.
 func stripTags(s string) string {
-	s = strings.ReplaceAll(s, "<br /><br />", "\n\n")
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "\r", "")
+	s = strings.ReplaceAll(s, "<!--", "")
+	s = strings.ReplaceAll(s, "-->", "")
 	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-		case !in:
-			b.WriteRune(r)
+	for {
+		open := strings.IndexByte(s, '<')
+		if open < 0 {
+			break
 		}
+		end := strings.IndexByte(s[open:], '>')
+		if end < 0 {
+			break
+		}
+		b.WriteString(s[:open])
+		if tag := strings.ToLower(s[open : open+end]); strings.HasPrefix(tag, "<br") {
+			b.WriteByte('\n')
+		}
+		s = s[open+end+1:]
 	}
+	b.WriteString(s)
 	return b.String()
 }
 
 // negotiateErrorType picks text/html or application/json by q-value as
-// WebOb does (html wins ties and an absent header), or "" for neither.
+// WebOb does (html wins ties), or "" for neither: plain text, which is
+// also WebOb's answer to a request without an Accept header.
 func negotiateErrorType(accept string) string {
 	if strings.TrimSpace(accept) == "" {
-		return "text/html"
+		return ""
 	}
 	best, bestQ := "", 0.0
 	for _, offer := range []string{"text/html", "application/json"} {

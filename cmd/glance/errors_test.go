@@ -310,3 +310,29 @@ func TestRequestID(t *testing.T) {
 		}
 	})
 }
+
+// TestErrorBodyFollowsAccept: errors come as WebOb renders them for the
+// request's Accept header: HTML for */* (curl, python-requests), JSON
+// when asked, and plain text when the request has no Accept at all.
+func TestErrorBodyFollowsAccept(t *testing.T) {
+	base := MustStartServer(t, "")
+	const id = "11111111-2222-3333-4444-555555555555"
+	for _, c := range []struct{ accept, ctype string }{
+		{"*/*", "text/html; charset=UTF-8"},
+		{"application/json", "application/json"},
+		{"", "text/plain; charset=UTF-8"},
+	} {
+		resp, body := request{method: "GET", path: "/v2/images/" + id, header: map[string]string{"Accept": c.accept}}.do(t, base)
+		mustStatus(t, "Accept "+c.accept, resp, body, http.StatusNotFound)
+		if got := resp.Header.Get("Content-Type"); got != c.ctype {
+			t.Errorf("Accept %q: Content-Type %q, want %q", c.accept, got, c.ctype)
+		}
+		if !strings.Contains(string(body), "No image found with ID "+id) {
+			t.Errorf("Accept %q: body %s", c.accept, body)
+		}
+		// WebOb's plain text, byte for byte.
+		if want := "404 Not Found\n\nNo image found with ID " + id + "\n\n   "; c.accept == "" && string(body) != want {
+			t.Errorf("plain body %q, want %q", body, want)
+		}
+	}
+}

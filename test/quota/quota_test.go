@@ -36,6 +36,7 @@ func put(c glancetest.Client, id string, body io.Reader, size int64) (int, strin
 		return 0, "", err
 	}
 	req.ContentLength = size
+	req.Header.Set("Accept", "*/*") // as the real clients send it
 	for k, vs := range c.Header {
 		req.Header[k] = vs
 	}

@@ -79,6 +79,8 @@ func (c Client) Do(tb testing.TB, method, path string, body []byte, header http.
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, path, err)
 	}
+	// As curl and python-requests send it: errors come as WebOb's HTML.
+	req.Header.Set("Accept", "*/*")
 	for k, vs := range c.Header {
 		req.Header[k] = vs
 	}
