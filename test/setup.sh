@@ -3,7 +3,9 @@
 # tests (test/e2e, test/interop): installs the OpenStack clients, Debian's
 # Glance and the MySQL driver it needs, makes sure a MariaDB server
 # is running that root can reach without a password, and brings up a
-# Keystone with the tests' users (test/keystone.sh).
+# Keystone with the tests' users (test/keystone.sh), a throwaway Ceph
+# with radosgw for the RBD and S3 stores (test/ceph.sh) and a Swift
+# all-in-one for the Swift store (test/swift.sh).
 #
 # Safe to run any number of times: it installs only missing packages
 # (and skips apt-get update when nothing is missing), starts MariaDB only
@@ -105,6 +107,11 @@ report_mariadb
 # --- Keystone -----------------------------------------------------------
 
 bash "$(dirname "${BASH_SOURCE[0]}")/keystone.sh"
+
+# --- storage servers ----------------------------------------------------
+
+bash "$(dirname "${BASH_SOURCE[0]}")/ceph.sh"
+bash "$(dirname "${BASH_SOURCE[0]}")/swift.sh"
 
 if command -v go >/dev/null 2>&1; then
 	say "$(go version)"
