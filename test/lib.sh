@@ -32,10 +32,15 @@ installed() {
 }
 
 # missing_packages PKG...: prints those not installed, one per line.
+# One dpkg-query for all: each run costs a tenth of a second.
 missing_packages() {
-	local pkg
+	local name status pkg
+	local -A have=()
+	while read -r name status; do
+		[ "$status" = installed ] && have[$name]=1
+	done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "$@" 2>/dev/null || true)
 	for pkg in "$@"; do
-		installed "$pkg" || printf '%s\n' "$pkg"
+		[ -n "${have[$pkg]:-}" ] || printf '%s\n' "$pkg"
 	done
 }
 

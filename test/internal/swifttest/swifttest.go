@@ -38,6 +38,42 @@ var URL = func() string {
 // AuthURL is where tempauth's v1 login answers.
 var AuthURL = URL + "/auth/v1.0"
 
+// KeystoneURL is the Swift proxy that takes Keystone tokens (the
+// catalog's object-store endpoint, KeystoneURL/v1/KEY_<project id>);
+// GLANCE_TEST_SWIFT_KEYSTONE_URL overrides it. Members and admins of a
+// project may use its account.
+var KeystoneURL = func() string {
+	if u := os.Getenv("GLANCE_TEST_SWIFT_KEYSTONE_URL"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return "http://127.0.0.1:8081"
+}()
+
+// KeystonePrefix starts the names of Keystone projects' accounts.
+const KeystonePrefix = "KEY_"
+
+// KeystoneSession is the session of a Keystone token scoped to project
+// projectID.
+func KeystoneSession(token, projectID string) *Session {
+	return &Session{StorageURL: KeystoneURL + "/v1/" + KeystonePrefix + projectID, Token: token}
+}
+
+// RequireKeystone stops tb unless the Keystone proxy answers its
+// healthcheck (Keystone itself has its own Require in keystonetest).
+func RequireKeystone(tb testing.TB) {
+	tb.Helper()
+	resp, err := client.Get(KeystoneURL + "/healthcheck")
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET /healthcheck answered %s", resp.Status)
+		}
+	}
+	if err != nil {
+		require.Missing(tb, "Swift's Keystone proxy does not answer at %s (%v); bash test/swift.sh starts it", KeystoneURL, err)
+	}
+}
+
 // User is a v1 (tempauth-style) login: X-Auth-User and X-Auth-Key sent
 // to AuthURL.
 type User struct {

@@ -2,8 +2,11 @@ package swifttest
 
 import (
 	"bytes"
+	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/go-glance/glance/test/internal/keystonetest"
 )
 
 // TestTempauth logs in to test/swift.sh's Swift, stores an object in a
@@ -45,5 +48,29 @@ func TestAccountsApart(t *testing.T) {
 	c := s1.NewContainer(t, "swifttest-")
 	if slices.Contains(s2.Containers(t), c) {
 		t.Fatalf("%s sees %s's container %s", Tester2.Name, Tester.Name, c)
+	}
+}
+
+// TestKeystone uses a project's account with a Keystone token of one of
+// its members, and is refused another project's account.
+func TestKeystone(t *testing.T) {
+	keystonetest.Require(t)
+	RequireKeystone(t)
+	alpha := keystonetest.MustToken(t, keystonetest.AlphaMember)
+	beta := keystonetest.MustToken(t, keystonetest.BetaMember)
+	s := KeystoneSession(alpha.ID, alpha.ProjectID)
+	c := s.NewContainer(t, "swifttest-")
+	s.Put(t, c, "object", []byte("bytes"))
+	if objs := s.Objects(t, c); len(objs) != 1 || objs[0].Name != "object" {
+		t.Fatalf("listing %+v", objs)
+	}
+	other := KeystoneSession(beta.ID, alpha.ProjectID)
+	resp, err := other.do(t.Context(), http.MethodGet, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("another project's member listing %s got %s, want 403", c, resp.Status)
 	}
 }
