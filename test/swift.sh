@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Brings up an OpenStack Swift all-in-one (Debian 12's Swift 2.30) for
-# the Swift store tests: proxy, account, container and object servers,
-# one replica on a plain directory device, tempauth, on
-# http://127.0.0.1:8080. test/setup.sh runs it at its end; it also runs
-# on its own.
+# the Swift store tests: account, container and object servers with
+# one replica on a plain directory device, a proxy with tempauth on
+# http://127.0.0.1:8080 and a second proxy taking Keystone tokens on
+# http://127.0.0.1:8081, each server one process (workers = 0).
+# test/setup.sh runs it at its end; it also runs on its own.
 #
 # Safe to run any number of times: it installs only missing packages,
 # (re)starts the servers only when the tempauth login or the account
-# does not answer or their config changed, and builds the rings only
-# when they are missing. When all is up it does two HTTP requests.
+# does not answer or their config changed, builds the rings only when
+# they are missing, and registers Swift in Keystone only when the swift
+# user's catalog lacks it. When all is up it does a few HTTP requests.
 # Non-interactive; needs root (or password-less sudo).
 #
 # Tempauth users (auth URL http://127.0.0.1:8080/auth/v1.0; always use
@@ -17,6 +19,13 @@
 #   test:tester   / testing    .admin of account AUTH_test
 #   test2:tester2 / testing2   .admin of account AUTH_test2
 #   admin:admin   / admin      .admin, .reseller_admin
+#
+# Keystone (test/keystone.sh's, when it answers; skipped with a warning
+# otherwise): service swift, type object-store, region RegionOne, at
+# http://127.0.0.1:8081/v1/KEY_%(project_id)s on all three interfaces;
+# a project's admins and members may use its account. The proxy
+# validates tokens as user swift (password swift, admin on project
+# service).
 #
 # Its config and rings live in $SW_DIR, the device in $SW_DATA_DIR, pid
 # files in $SW_RUN_DIR, logs in $SW_LOG_DIR/swift-*.log. The package's
