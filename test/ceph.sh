@@ -154,11 +154,19 @@ running() {
 	[ -n "$state" ] && [ "${state#Z}" = "$state" ]
 }
 
-pid_alive() { # name: the daemon's pid file names a live process
+# daemon_pid NAME: the pid its pid file names, if that is a live Ceph
+# daemon. A pid file naming anything else is stale (a pid reused after
+# a restart of the machine), not a process to touch.
+daemon_pid() {
 	local pid
 	pid="$(as_root cat "$CEPH_RUN_DIR/$1.pid" 2>/dev/null || true)"
-	[ -n "$pid" ] && running "$pid"
+	[ -n "$pid" ] && running "$pid" || return 0
+	case "$(as_root cat "/proc/$pid/comm" 2>/dev/null || true)" in
+	ceph-mon | ceph-osd | radosgw) echo "$pid" ;;
+	esac
 }
+
+pid_alive() { [ -n "$(daemon_pid "$1")" ]; }
 
 # cluster_ready: the glance key reaches the monitor and the OSD and
 # lists the pool (the whole path an RBD test takes).
@@ -199,13 +207,8 @@ wait_until() {
 
 stop_daemon() { # name
 	local pid
-	pid="$(as_root cat "$CEPH_RUN_DIR/$1.pid" 2>/dev/null || true)"
-	if [ -n "$pid" ] && running "$pid"; then
-		# Only ours: the pid file must name the daemon it is for.
-		case "$(as_root cat "/proc/$pid/comm" 2>/dev/null || true)" in
-		ceph-mon | ceph-osd | radosgw) ;;
-		*) die "$CEPH_RUN_DIR/$1.pid names process $pid, which is not a Ceph daemon; remove the file" ;;
-		esac
+	pid="$(daemon_pid "$1")"
+	if [ -n "$pid" ]; then
 		# Killed outright: the cluster is rebuilt from nothing anyway,
 		# and a monitor or radosgw takes seconds to stop politely.
 		say "stopping $1 ($pid)"

@@ -321,10 +321,10 @@ stop_servers() {
 	for s in "$@"; do
 		pidfile=$SW_RUN_DIR/$s.pid
 		pid="$(cat "$pidfile" 2>/dev/null || true)"
-		if [ -n "$pid" ] && running "$pid"; then
-			# Only ours: the pid file must name a Swift server.
-			as_root grep -qa "$(basename "$(binary "$s")")" "/proc/$pid/cmdline" 2>/dev/null ||
-				die "$pidfile names process $pid, which is not $(basename "$(binary "$s")"); remove the file"
+		# Only ours: a pid file naming anything but the server is stale
+		# (a pid reused after a restart of the machine).
+		if [ -n "$pid" ] && running "$pid" &&
+			as_root grep -qa "$(basename "$(binary "$s")")" "/proc/$pid/cmdline" 2>/dev/null; then
 			say "stopping $s ($pid)"
 			as_root kill -TERM "$pid" 2>/dev/null || true
 			pids+=("$pid")
