@@ -73,7 +73,9 @@ done
 
 # --- configuration ----------------------------------------------------
 
-as_root install -d -m 0755 "$CEPH_CONF_DIR" "$CEPH_DATA_DIR" "$CEPH_RUN_DIR" "$CEPH_LOG_DIR"
+as_root install -d -m 0755 "$CEPH_CONF_DIR" "$CEPH_DATA_DIR" "$CEPH_RUN_DIR"
+# The log directory may be test/keystone.sh's, with its owner and mode.
+as_root test -d "$CEPH_LOG_DIR" || as_root install -d -m 0755 "$CEPH_LOG_DIR"
 
 conf="$(mktemp)"
 cat >"$conf" <<EOF

@@ -45,12 +45,18 @@ missing_packages() {
 }
 
 POLICY_RC_D=/usr/sbin/policy-rc.d
+INSTALL_LOCK=/run/lock/go-glance-install.lock
 
 # install_quietly PKG...: installs the packages with apt while package
 # scripts may start no service (a policy-rc.d answering 101, "action
 # forbidden", stops invoke-rc.d). Whatever policy-rc.d was there before
 # comes back afterwards, also when the install fails.
 install_quietly() {
+	# One at a time: test/setup.sh runs scripts side by side, and each
+	# one's policy-rc.d must outlive the others' installs.
+	local lockfd
+	exec {lockfd}>"$INSTALL_LOCK"
+	flock "$lockfd"
 	local backup=""
 	if [ -e "$POLICY_RC_D" ]; then
 		backup="$(mktemp)"
@@ -66,6 +72,7 @@ install_quietly() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install --no-install-recommends "$@"
 	restore_policy_rc_d "$backup"
 	trap - EXIT
+	exec {lockfd}>&-
 }
 
 restore_policy_rc_d() {

@@ -110,8 +110,17 @@ bash "$(dirname "${BASH_SOURCE[0]}")/keystone.sh"
 
 # --- storage servers ----------------------------------------------------
 
-bash "$(dirname "${BASH_SOURCE[0]}")/ceph.sh"
-bash "$(dirname "${BASH_SOURCE[0]}")/swift.sh"
+# Side by side: they share nothing but apt, which install_quietly takes
+# in turns.
+bash "$(dirname "${BASH_SOURCE[0]}")/ceph.sh" &
+ceph_pid=$!
+bash "$(dirname "${BASH_SOURCE[0]}")/swift.sh" &
+swift_pid=$!
+ceph_rc=0 swift_rc=0
+wait "$ceph_pid" || ceph_rc=$?
+wait "$swift_pid" || swift_rc=$?
+[ "$ceph_rc" -eq 0 ] || die "test/ceph.sh failed (exit $ceph_rc; its messages are above)"
+[ "$swift_rc" -eq 0 ] || die "test/swift.sh failed (exit $swift_rc; its messages are above)"
 
 if command -v go >/dev/null 2>&1; then
 	say "$(go version)"

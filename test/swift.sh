@@ -80,7 +80,9 @@ done
 
 # --- configuration ----------------------------------------------------
 
-as_root install -d -m 0755 "$SW_DIR" "$SW_RUN_DIR" "$SW_LOG_DIR"
+as_root install -d -m 0755 "$SW_DIR" "$SW_RUN_DIR"
+# The log directory may be test/keystone.sh's, with its owner and mode.
+as_root test -d "$SW_LOG_DIR" || as_root install -d -m 0755 "$SW_LOG_DIR"
 as_root install -d -o swift -g swift -m 0755 "$SW_DATA_DIR" "$SW_DEVICES" "$SW_DEVICES/d1"
 
 changed=0
