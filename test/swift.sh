@@ -350,7 +350,8 @@ start_server() { # name
 	if [ "$(id -u)" -eq 0 ]; then
 		"${cmd[@]}" >>"$log" 2>&1 </dev/null &
 	else
-		sudo -n "${cmd[@]}" >>"$log" 2>&1 </dev/null &
+		# shellcheck disable=SC2016 # expanded by the root shell
+		sudo -n sh -c 'exec "$@" >>"$0" 2>&1 </dev/null' "$log" "${cmd[@]}" &
 	fi
 	echo $! | as_root tee "$SW_RUN_DIR/$1.pid" >/dev/null
 }
