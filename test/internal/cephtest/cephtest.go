@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,13 @@ func Require(tb testing.TB) {
 func RequireS3(tb testing.TB) {
 	tb.Helper()
 	s3Once.Do(func() {
+		// A plain GET first: minio-go retries a closed port for seconds.
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(RGWURL + "/")
+		if err != nil {
+			s3Err = err
+			return
+		}
+		resp.Body.Close()
 		c, err := newS3Client()
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
