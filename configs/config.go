@@ -115,6 +115,10 @@ type Store struct {
 	// DefaultBackend names the multi-store backend used when a request
 	// names none.
 	DefaultBackend string
+	// Options is the section as strings (last value of each option,
+	// references expanded), for the single store's driver to read its
+	// own options from.
+	Options map[string]string
 }
 
 // Backend is one multi-store backend: a name from enabled_backends, its

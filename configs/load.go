@@ -58,6 +58,7 @@ func build(srcs []*source) (*Config, error) {
 		l.apply(o)
 	}
 	c.Unknown = unknown(srcs, c.options(), c.loadBackends(l))
+	c.Store.Options = l.section(secStore)
 	c.Deprecated = l.deprecated
 	c.NotActedOn = l.notActedOn
 	c.set = l.set

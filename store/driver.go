@@ -1,51 +1,60 @@
 // Package store moves image data to and from storage backends. Each
-// backend is a Driver (the filesystem driver lives in store/filesystem);
-// a Registry holds the configured backends and implements domain.Stores.
-// Hashing, size caps and image status are the domain's business: drivers
-// only move bytes. Every driver passes the conformance suite in
-// store/storetest.
+// backend is a Driver (the filesystem driver lives in store/filesystem,
+// an in-memory one in store/memory), used through a Backend that maps
+// the driver's sentinel errors to domain errors, honours cancellation
+// and counts bytes and errors. A Registry holds the configured Backends
+// and implements domain.Stores; Open builds drivers by type name from
+// their config sections. Hashing, size caps and image status are the
+// domain's business: drivers only move bytes. Every driver passes the
+// conformance suite in store/storetest.
 package store
 
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/go-glance/glance/domain"
 )
 
-// Driver stores the data of images in one backend. It has the method set
-// of domain.Store, so a Driver is a domain.Store; this interface is where
-// the contract drivers must keep is spelled out. All errors are
-// *domain.Error values of the kinds named below (or the context's error
-// when ctx ends), so the HTTP layer can map them.
+// Driver stores the data of images in one backend. Errors are the
+// sentinels of errors.go, wrapped as the driver likes, the context's
+// error when ctx ends, or anything else for a failure of the backend.
 type Driver interface {
 	// Put writes data for image id and returns where it now is: the URL
 	// to record as the image's location, the number of bytes written and
 	// the metadata to record with the location (never nil; {"store": id}
-	// in a multi-store backend). size is a hint, -1 if unknown; the data
-	// ends where data returns io.EOF. Put reads data to its end or to the
-	// first error.
+	// in a multi-store backend). size is a hint, -1 if unknown, and may
+	// be wrong either way: Put stores exactly the bytes data yields up to
+	// io.EOF and reports their number (the domain checks sizes). Put
+	// reads data to its end or to the first error.
 	//
-	// Errors: Conflict if data for id exists already; TooLarge if the
-	// backend is full; Unavailable if it refuses writes; ctx.Err() if ctx
-	// ends first; an error returned by data is returned as it is. On any
-	// error no data is left behind: a later Put of id can succeed.
+	// Errors: ErrExists if data for id exists already (of two Puts of
+	// one id, exactly one wins); ErrInvalid for an id the backend cannot
+	// name; ErrFull if the backend has no room; ErrForbidden or
+	// ErrUnavailable if it refuses writes; ctx.Err() once ctx ends; an
+	// error returned by data, as it is. On any error no data is left
+	// behind: a later Put of id can succeed.
 	Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error)
 
 	// Get returns length bytes of the data at url starting at offset, or
 	// all bytes from offset when length is -1. The caller must Close the
-	// reader. The reader may yield fewer bytes if the data is shorter.
+	// reader, which may be called while a Read is blocked and must then
+	// end it. The reader yields fewer bytes if the data is shorter; an
+	// offset equal to the size yields none.
 	//
-	// Errors: NotFound if there is no data at url or url is not this
-	// backend's; Invalid if url is malformed or offset or length is
-	// negative (other than length -1); RangeNotSatisfiable if offset is
-	// past the end of the data; Unavailable if the backend refuses.
+	// Errors: ErrNotFound if there is no data at url or url is not this
+	// backend's; ErrInvalid if url is malformed or offset or length is
+	// negative (other than length -1); ErrRangeNotSatisfiable if offset
+	// is past the end of the data; ErrForbidden or ErrUnavailable if the
+	// backend refuses.
 	Get(ctx context.Context, url string, offset, length int64) (io.ReadCloser, error)
 
 	// Delete removes the data at url.
 	//
-	// Errors: NotFound if there is none (or url is not this backend's);
-	// Invalid if url is malformed; Unavailable if the backend refuses.
+	// Errors: ErrNotFound if there is none (or url is not this
+	// backend's); ErrInvalid if url is malformed; ErrForbidden or
+	// ErrUnavailable if the backend refuses.
 	Delete(ctx context.Context, url string) error
 
 	// Stat returns the size in bytes of the data at url.
@@ -64,7 +73,7 @@ type Owner interface {
 
 // Discarder is implemented by drivers that can remove the data of an
 // image by its id, whatever state a crash left it in: data Put stored
-// whose location never reached the database answers Conflict to every
+// whose location never reached the database answers ErrExists to every
 // later Put of that id, and no location would ever delete it. The
 // domain calls Discard for an image it knows has no location and no
 // upload running: at the start of the process owning the database, for
@@ -75,12 +84,49 @@ type Discarder interface {
 	// gives it, so that a later Put of id can succeed. It need not
 	// remove what a Put still running writes under other names.
 	//
-	// Errors: nil if there is no such data; Invalid for an id Put would
-	// refuse; Unavailable if the backend refuses.
+	// Errors: nil if there is no such data; ErrInvalid for an id Put
+	// would refuse; ErrForbidden or ErrUnavailable if the backend
+	// refuses.
 	Discard(ctx context.Context, id string) error
 }
 
-var (
-	_ domain.Store         = Driver(nil)
-	_ domain.DataDiscarder = Discarder(nil)
-)
+// TempRemover is implemented by drivers that write uploads under
+// temporary names a crash can leave behind (files, incomplete multipart
+// uploads, segments). The process calls it at start.
+type TempRemover interface {
+	// RemoveTemp removes what uploads last written more than olderThan
+	// ago left, and returns what it removed (paths, object names).
+	RemoveTemp(ctx context.Context, olderThan time.Duration) ([]string, error)
+}
+
+// Describer is implemented by drivers that show properties in
+// /v2/info/stores/detail (data_dir, chunk_size, pool, bucket...).
+type Describer interface {
+	// Describe returns the properties in the order they are shown.
+	Describe() []Property
+}
+
+// Property is one entry of a store's properties in /v2/info/stores/detail.
+type Property struct {
+	Key   string
+	Value any
+}
+
+// Copier is implemented by drivers that can store a copy of data they
+// hold without moving it through this service: a server-side copy, or
+// an RBD clone.
+type Copier interface {
+	// Copy stores the data at url again for image id, as Put would.
+	//
+	// Errors: as Get for url, as Put for id.
+	Copy(ctx context.Context, url, id string) (domain.StoredData, error)
+}
+
+// DirectURLer is implemented by drivers whose data a client can read
+// from the backend itself (Nova and Cinder cloning from RBD, say).
+type DirectURLer interface {
+	// DirectURL returns a URL of the data at url for such a client.
+	//
+	// Errors: as Stat.
+	DirectURL(ctx context.Context, url string) (string, error)
+}

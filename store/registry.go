@@ -6,18 +6,11 @@ import (
 	"github.com/go-glance/glance/domain"
 )
 
-// Backend is one configured store: its id (a key of enabled_backends,
-// or "file" in single-store mode) and its driver.
-type Backend struct {
-	ID     string
-	Driver Driver
-}
-
 // Registry is the set of configured backends; it implements
 // domain.Stores. It is immutable and safe for concurrent use.
 type Registry struct {
-	backends []Backend
-	byID     map[string]Driver
+	backends []*Backend
+	byID     map[string]*Backend
 	def      string
 	multi    bool
 }
@@ -31,27 +24,27 @@ var _ domain.Stores = (*Registry)(nil)
 //
 // It returns an error for no backends, an empty or repeated id, a nil
 // driver, an unknown defaultID, or several backends without multi.
-func NewRegistry(backends []Backend, defaultID string, multi bool) (*Registry, error) {
+func NewRegistry(backends []*Backend, defaultID string, multi bool) (*Registry, error) {
 	if len(backends) == 0 {
 		return nil, fmt.Errorf("store: no backends configured")
 	}
 	if !multi && len(backends) > 1 {
 		return nil, fmt.Errorf("store: %d backends configured without multi-store", len(backends))
 	}
-	r := &Registry{backends: append([]Backend(nil), backends...), byID: map[string]Driver{}, def: defaultID, multi: multi}
+	r := &Registry{backends: append([]*Backend(nil), backends...), byID: map[string]*Backend{}, def: defaultID, multi: multi}
 	for _, b := range backends {
 		switch {
-		case b.ID == "":
+		case b == nil || b.driver == nil:
+			return nil, fmt.Errorf("store: backend without a driver")
+		case b.id == "":
 			return nil, fmt.Errorf("store: backend with an empty id")
-		case b.Driver == nil:
-			return nil, fmt.Errorf("store: backend %q has no driver", b.ID)
-		case r.byID[b.ID] != nil:
-			return nil, fmt.Errorf("store: backend %q configured twice", b.ID)
+		case r.byID[b.id] != nil:
+			return nil, fmt.Errorf("store: backend %q configured twice", b.id)
 		}
-		r.byID[b.ID] = b.Driver
+		r.byID[b.id] = b
 	}
 	if r.def == "" {
-		r.def = backends[0].ID
+		r.def = backends[0].id
 	}
 	if r.byID[r.def] == nil {
 		return nil, fmt.Errorf("store: default backend %q is not configured", r.def)
@@ -65,10 +58,10 @@ func NewRegistry(backends []Backend, defaultID string, multi bool) (*Registry, e
 // an unknown id in multi-store mode.
 func (r *Registry) Store(id string) (domain.Store, error) {
 	if id == "" || !r.multi {
-		return r.byID[r.def], nil
+		return r.byID[r.def].store(), nil
 	}
-	if d := r.byID[id]; d != nil {
-		return d, nil
+	if b := r.byID[id]; b != nil {
+		return b.store(), nil
 	}
 	return nil, domain.Errorf(domain.KindInvalid, "Unknown scheme '%s' found in URI", id)
 }
@@ -77,12 +70,12 @@ func (r *Registry) Store(id string) (domain.Store, error) {
 // metadata names when that backend is configured, else the first whose
 // driver Owns loc.URL. Returns NotFound if no backend serves it.
 func (r *Registry) ForLocation(loc domain.Location) (domain.Store, error) {
-	if d := r.byID[loc.Store()]; d != nil {
-		return d, nil
+	if b := r.byID[loc.Store()]; b != nil {
+		return b.store(), nil
 	}
 	for _, b := range r.backends {
-		if o, ok := b.Driver.(Owner); ok && o.Owns(loc.URL) {
-			return b.Driver, nil
+		if o, ok := b.driver.(Owner); ok && o.Owns(loc.URL) {
+			return b.store(), nil
 		}
 	}
 	return nil, domain.Errorf(domain.KindNotFound, "No configured store serves the image location.")
@@ -92,10 +85,13 @@ func (r *Registry) ForLocation(loc domain.Location) (domain.Store, error) {
 func (r *Registry) IDs() []string {
 	ids := make([]string, len(r.backends))
 	for i, b := range r.backends {
-		ids[i] = b.ID
+		ids[i] = b.id
 	}
 	return ids
 }
+
+// Backends lists the backends in configured order.
+func (r *Registry) Backends() []*Backend { return append([]*Backend(nil), r.backends...) }
 
 // Default is the id of the default backend.
 func (r *Registry) Default() string { return r.def }

@@ -29,7 +29,18 @@ type fakeDriver struct {
 
 func (f *fakeDriver) Owns(url string) bool { return strings.HasPrefix(url, f.prefix) }
 
-func mustRegistry(t *testing.T, backends []store.Backend, def string, multi bool) *store.Registry {
+// driverOf is the driver under a store the registry returns.
+func driverOf(s domain.Store) store.Driver {
+	switch b := s.(type) {
+	case *store.Backend:
+		return b.Driver()
+	case interface{ Driver() store.Driver }:
+		return b.Driver()
+	}
+	return nil
+}
+
+func mustRegistry(t *testing.T, backends []*store.Backend, def string, multi bool) *store.Registry {
 	t.Helper()
 	r, err := store.NewRegistry(backends, def, multi)
 	if err != nil {
@@ -40,17 +51,17 @@ func mustRegistry(t *testing.T, backends []store.Backend, def string, multi bool
 
 func TestRegistrySingle(t *testing.T) {
 	file := &fakeDriver{prefix: "file:///var/lib/glance/images/"}
-	r := mustRegistry(t, []store.Backend{{ID: "file", Driver: file}}, "", false)
+	r := mustRegistry(t, []*store.Backend{store.NewBackend("file", file)}, "", false)
 	if r.Multi() || r.Default() != "file" || !slices.Equal(r.IDs(), []string{"file"}) {
 		t.Fatalf("Multi %v, Default %q, IDs %v", r.Multi(), r.Default(), r.IDs())
 	}
 	for _, id := range []string{"", "file", "other"} {
-		if got, err := r.Store(id); err != nil || got != file {
+		if got, err := r.Store(id); err != nil || driverOf(got) != file {
 			t.Errorf("Store(%q) = %v, %v; single-store gives its one backend", id, got, err)
 		}
 	}
 	got, err := r.ForLocation(domain.Location{URL: "file:///var/lib/glance/images/x", Metadata: map[string]any{}})
-	if err != nil || got != file {
+	if err != nil || driverOf(got) != file {
 		t.Errorf("ForLocation by URL = %v, %v", got, err)
 	}
 	_, err = r.ForLocation(domain.Location{URL: "file:///etc/passwd"})
@@ -63,12 +74,12 @@ func TestRegistryMulti(t *testing.T) {
 	fast := &fakeDriver{prefix: "file:///fast/"}
 	slow := &fakeDriver{prefix: "file:///slow/"}
 	blind := &plainDriver{}
-	r := mustRegistry(t, []store.Backend{{ID: "slow", Driver: slow}, {ID: "fast", Driver: fast}, {ID: "s3", Driver: blind}}, "fast", true)
+	r := mustRegistry(t, []*store.Backend{store.NewBackend("slow", slow), store.NewBackend("fast", fast), store.NewBackend("s3", blind)}, "fast", true)
 	if !r.Multi() || r.Default() != "fast" || !slices.Equal(r.IDs(), []string{"slow", "fast", "s3"}) {
 		t.Fatalf("Multi %v, Default %q, IDs %v", r.Multi(), r.Default(), r.IDs())
 	}
 	for id, want := range map[string]store.Driver{"": fast, "fast": fast, "slow": slow, "s3": blind} {
-		if got, err := r.Store(id); err != nil || got != want {
+		if got, err := r.Store(id); err != nil || driverOf(got) != want {
 			t.Errorf("Store(%q) = %v, %v", id, got, err)
 		}
 	}
@@ -86,7 +97,7 @@ func TestRegistryMulti(t *testing.T) {
 		{domain.Location{URL: "s3://bucket/x", Metadata: map[string]any{"store": "s3"}}, blind},
 	}
 	for _, c := range cases {
-		if got, err := r.ForLocation(c.loc); err != nil || got != c.want {
+		if got, err := r.ForLocation(c.loc); err != nil || driverOf(got) != c.want {
 			t.Errorf("ForLocation(%v) = %v, %v; want %v", c.loc, got, err, c.want)
 		}
 	}
@@ -98,16 +109,17 @@ func TestRegistryMulti(t *testing.T) {
 func TestNewRegistryErrors(t *testing.T) {
 	d := &fakeDriver{}
 	cases := map[string]struct {
-		backends []store.Backend
+		backends []*store.Backend
 		def      string
 		multi    bool
 	}{
 		"none":            {nil, "", true},
-		"empty id":        {[]store.Backend{{ID: "", Driver: d}}, "", true},
-		"nil driver":      {[]store.Backend{{ID: "a"}}, "", true},
-		"twice":           {[]store.Backend{{ID: "a", Driver: d}, {ID: "a", Driver: d}}, "", true},
-		"unknown default": {[]store.Backend{{ID: "a", Driver: d}}, "b", true},
-		"several single":  {[]store.Backend{{ID: "a", Driver: d}, {ID: "b", Driver: d}}, "a", false},
+		"empty id":        {[]*store.Backend{store.NewBackend("", d)}, "", true},
+		"nil driver":      {[]*store.Backend{store.NewBackend("a", nil)}, "", true},
+		"nil backend":     {[]*store.Backend{nil}, "", true},
+		"twice":           {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("a", d)}, "", true},
+		"unknown default": {[]*store.Backend{store.NewBackend("a", d)}, "b", true},
+		"several single":  {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("b", d)}, "a", false},
 	}
 	for name, c := range cases {
 		if _, err := store.NewRegistry(c.backends, c.def, c.multi); err == nil {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/go-glance/glance/configs"
@@ -10,55 +12,77 @@ import (
 	"github.com/go-glance/glance/gateway"
 	"github.com/go-glance/glance/schemas"
 	"github.com/go-glance/glance/store"
-	"github.com/go-glance/glance/store/filesystem"
+	_ "github.com/go-glance/glance/store/filesystem" // registers type "file"
 )
 
 // newStores builds the backends from [glance_store] (single store) or
 // enabled_backends (multi-store), and what /v2/info/stores shows of them.
-// Partial uploads older than staleAfter are removed from the datadirs.
+// Each driver reads its own options from its section. Partial uploads
+// older than staleAfter are removed.
 func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, staleAfter time.Duration) (domain.Stores, []gateway.StoreInfo, error) {
 	if !cfg.MultiStore() {
-		fs, err := filesystem.New(filesystem.Options{Datadir: cfg.Store.FilesystemStoreDatadir})
+		typ := singleStoreType(cfg)
+		d, err := store.Open(typ, "", cfg.Store.Options)
 		if err != nil {
 			return nil, nil, err
 		}
-		cleanup(ctx, fs, logger, staleAfter)
-		reg, err := store.NewRegistry([]store.Backend{{ID: "file", Driver: fs}}, "file", false)
+		cleanup(ctx, typ, d, logger, staleAfter)
+		reg, err := store.NewRegistry([]*store.Backend{store.NewBackend(typ, d)}, typ, false)
 		return reg, nil, err
 	}
-	var backends []store.Backend
+	var backends []*store.Backend
 	var infos []gateway.StoreInfo
 	for _, b := range cfg.Backends {
-		if b.Type != "file" {
+		d, err := store.Open(b.Type, b.Name, b.Options)
+		if errors.Is(err, store.ErrUnknownType) {
 			logger.Warn("Store " + b.Name + " of type " + b.Type + " is not available in this version; skipping it")
 			continue
 		}
-		fs, err := filesystem.New(filesystem.Options{Datadir: b.DataDir, BackendID: b.Name})
 		if err != nil {
 			return nil, nil, err
 		}
-		cleanup(ctx, fs, logger, staleAfter)
-		backends = append(backends, store.Backend{ID: b.Name, Driver: fs})
+		cleanup(ctx, b.Name, d, logger, staleAfter)
+		backends = append(backends, store.NewBackend(b.Name, d))
 		infos = append(infos, gateway.StoreInfo{
-			ID: b.Name, Type: "file", Description: b.Options["store_description"],
-			Default: b.Name == cfg.Store.DefaultBackend,
-			Properties: schemas.Object{
-				{Key: "data_dir", Value: b.DataDir},
-				{Key: "chunk_size", Value: b.ChunkSize},
-				{Key: "thin_provisioning", Value: false},
-			},
+			ID: b.Name, Type: b.Type, Description: b.Options["store_description"],
+			Default:    b.Name == cfg.Store.DefaultBackend,
+			Properties: storeProperties(d),
 		})
 	}
 	reg, err := store.NewRegistry(backends, cfg.Store.DefaultBackend, true)
 	return reg, infos, err
 }
 
-// cleanup removes what a crashed upload left in a filesystem store.
-func cleanup(_ context.Context, fs *filesystem.Store, logger *slog.Logger, staleAfter time.Duration) {
-	removed, err := fs.RemoveTemp(staleAfter)
+// singleStoreType is the type of default_store when a driver serves it,
+// else "file": configs warns that the setting is not acted on.
+func singleStoreType(cfg *configs.Config) string {
+	if slices.Contains(store.Types(), cfg.Store.DefaultStore) {
+		return cfg.Store.DefaultStore
+	}
+	return "file"
+}
+
+// storeProperties are what /v2/info/stores/detail shows of a driver.
+func storeProperties(d store.Driver) schemas.Object {
+	obj := schemas.Object{}
+	if desc, ok := d.(store.Describer); ok {
+		for _, p := range desc.Describe() {
+			obj = append(obj, schemas.Field{Key: p.Key, Value: p.Value})
+		}
+	}
+	return obj
+}
+
+// cleanup removes what a crashed upload left in a backend.
+func cleanup(ctx context.Context, id string, d store.Driver, logger *slog.Logger, staleAfter time.Duration) {
+	tr, ok := d.(store.TempRemover)
+	if !ok {
+		return
+	}
+	removed, err := tr.RemoveTemp(ctx, staleAfter)
 	if err != nil {
-		logger.Warn("Could not clean the image store: " + err.Error())
+		logger.Warn("Could not clean the image store " + id + ": " + err.Error())
 	} else if len(removed) > 0 {
-		logger.Info("Removed data of uploads interrupted by a restart", "count", len(removed))
+		logger.Info("Removed data of uploads interrupted by a restart", "store", id, "count", len(removed))
 	}
 }

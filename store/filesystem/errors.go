@@ -6,46 +6,39 @@ import (
 	"io/fs"
 	"syscall"
 
-	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/store"
 )
 
-// Messages as Glance's API composes them from glance_store's errors, so
-// clients see the same text.
-const (
-	msgFull        = "Image storage media is full: There is not enough disk space on the image storage media."
-	msgWriteDenied = "Insufficient permissions on image storage media: Permission to write image storage media denied."
-	msgReadDenied  = "Insufficient permissions on image storage media."
-)
-
-// notFound keeps the URL, a server path, out of the client's message.
+// notFound names the URL for the log; the Backend never shows it, as it
+// is a server path.
 func notFound(url string) error {
-	return &domain.Error{Kind: domain.KindNotFound, Message: "Image data not found.", Err: fmt.Errorf("no image file for %s", url)}
+	return fmt.Errorf("no image file for %s: %w", url, store.ErrNotFound)
 }
 
-// writeError maps an error of writing image data to its domain kind:
-// TooLarge when the disk or quota is full, Unavailable when writing is
-// refused, Internal otherwise. The cause is kept for the log.
+// writeError classifies an error of writing image data: ErrFull when
+// the disk or quota is full, ErrForbidden when writing is refused. Other
+// errors stay as they are, failures of the disk.
 func writeError(err error) error {
 	switch {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EFBIG):
-		return &domain.Error{Kind: domain.KindTooLarge, Message: msgFull, Err: err}
+		return fmt.Errorf("%w: %w", store.ErrFull, err)
 	case denied(err):
-		return &domain.Error{Kind: domain.KindUnavailable, Message: msgWriteDenied, Err: err}
+		return fmt.Errorf("%w: %w", store.ErrForbidden, err)
 	}
-	return domain.Wrap(err, "Failed to write image data to the filesystem store.")
+	return err
 }
 
-// readError maps an error of finding, reading or removing image data:
-// NotFound for a missing file (or a symlink, which the store never
-// follows), Unavailable when access is refused, Internal otherwise.
+// readError classifies an error of finding, reading or removing image
+// data: ErrNotFound for a missing file (or a symlink, which the store
+// never follows), ErrForbidden when access is refused.
 func readError(err error, url string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ELOOP), errors.Is(err, syscall.ENOTDIR):
 		return notFound(url)
 	case denied(err):
-		return &domain.Error{Kind: domain.KindUnavailable, Message: msgReadDenied, Err: err}
+		return fmt.Errorf("%w: %w", store.ErrForbidden, err)
 	}
-	return domain.Wrap(err, "Failed to access image data in the filesystem store.")
+	return err
 }
 
 func denied(err error) bool {

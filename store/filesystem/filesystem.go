@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/store"
 )
 
@@ -27,19 +26,30 @@ type Options struct {
 	// files once written (so that, say, nova's group may read them). Zero
 	// leaves the mode the umask gives.
 	FilePerm fs.FileMode
+	// ChunkSize is filesystem_store_chunk_size, shown in
+	// /v2/info/stores/detail; the store picks its own buffer sizes.
+	ChunkSize int64
+	// ThinProvisioning is filesystem_thin_provisioning, shown in
+	// /v2/info/stores/detail; the store writes every byte.
+	ThinProvisioning bool
 }
 
 // Store is the filesystem driver. It is safe for concurrent use.
 type Store struct {
 	dir       string
+	asWritten string // the datadir as configured, as Glance shows it
 	backendID string
 	perm      fs.FileMode
+	chunkSize int64
+	thin      bool
 }
 
 var (
-	_ store.Driver    = (*Store)(nil)
-	_ store.Owner     = (*Store)(nil)
-	_ store.Discarder = (*Store)(nil)
+	_ store.Driver      = (*Store)(nil)
+	_ store.Owner       = (*Store)(nil)
+	_ store.Discarder   = (*Store)(nil)
+	_ store.TempRemover = (*Store)(nil)
+	_ store.Describer   = (*Store)(nil)
 )
 
 // New returns the driver for o. It does not touch the disk: Put creates
@@ -56,11 +66,21 @@ func New(o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filesystem store: datadir %s: %w", o.Datadir, err)
 	}
-	return &Store{dir: dir, backendID: o.BackendID, perm: o.FilePerm.Perm()}, nil
+	return &Store{dir: dir, asWritten: o.Datadir, backendID: o.BackendID, perm: o.FilePerm.Perm(), chunkSize: o.ChunkSize, thin: o.ThinProvisioning}, nil
 }
 
 // Datadir is the absolute directory the store keeps its files in.
 func (s *Store) Datadir() string { return s.dir }
+
+// Describe shows the datadir and options as Glance's
+// /v2/info/stores/detail does.
+func (s *Store) Describe() []store.Property {
+	return []store.Property{
+		{Key: "data_dir", Value: s.asWritten},
+		{Key: "chunk_size", Value: s.chunkSize},
+		{Key: "thin_provisioning", Value: s.thin},
+	}
+}
 
 // Owns reports whether url is a file URL inside this store's datadir.
 func (s *Store) Owns(url string) bool {
@@ -82,8 +102,8 @@ func (s *Store) metadata() map[string]any {
 // directly in the datadir qualify, so that a URL read from the database
 // can never make the service read or delete another file.
 //
-// It returns Invalid for a file URL without a path, NotFound for any
-// other scheme or a path outside the datadir.
+// It returns ErrInvalid for a file URL without a path, ErrNotFound for
+// any other scheme or a path outside the datadir.
 func (s *Store) path(url string) (string, error) {
 	// Parsed as Glance does (netloc and path joined, nothing unescaped),
 	// so URLs Glance wrote name the same files.
@@ -96,7 +116,7 @@ func (s *Store) path(url string) (string, error) {
 	}
 	p := strings.TrimSpace(rest)
 	if p == "" {
-		return "", domain.Errorf(domain.KindInvalid, "The Store URI was malformed: %s", url)
+		return "", fmt.Errorf("URL %s without a path: %w", url, store.ErrInvalid)
 	}
 	if !filepath.IsAbs(p) || strings.ContainsAny(p, "?#\x00") {
 		return "", notFound(url)
@@ -112,7 +132,7 @@ func (s *Store) path(url string) (string, error) {
 // names of temporary files.
 func checkName(id string) error {
 	if id == "" || id == "." || id == ".." || strings.HasPrefix(id, ".") || strings.ContainsAny(id, "/\x00") {
-		return domain.Errorf(domain.KindInvalid, "Invalid image id %q for the filesystem store.", id)
+		return fmt.Errorf("image id %q is not a file name: %w", id, store.ErrInvalid)
 	}
 	return nil
 }

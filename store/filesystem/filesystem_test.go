@@ -2,6 +2,7 @@ package filesystem
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -11,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/store"
 	"github.com/go-glance/glance/store/storetest"
 )
@@ -120,7 +120,7 @@ func TestPathEscapes(t *testing.T) {
 		"file://" + s.Datadir() + "/id\x00",
 	}
 	for _, url := range urls {
-		if _, err := s.Get(t.Context(), url, 0, -1); !domain.IsKind(err, domain.KindNotFound) && !domain.IsKind(err, domain.KindInvalid) {
+		if _, err := s.Get(t.Context(), url, 0, -1); !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Get(%q): %v, want NotFound or Invalid", url, err)
 		}
 		if _, err := s.Stat(t.Context(), url); err == nil {
@@ -141,10 +141,10 @@ func TestBadIDs(t *testing.T) {
 	s := newStore(t, Options{})
 	for _, id := range []string{"", ".", "..", "../x", "a/b", ".hidden", "x\x00"} {
 		_, err := s.Put(t.Context(), id, bytes.NewReader([]byte("x")), 1)
-		if !domain.IsKind(err, domain.KindInvalid) {
+		if !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Put(%q): %v, want Invalid", id, err)
 		}
-		if err := s.Discard(t.Context(), id); !domain.IsKind(err, domain.KindInvalid) {
+		if err := s.Discard(t.Context(), id); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Discard(%q): %v, want Invalid", id, err)
 		}
 	}
@@ -181,13 +181,13 @@ func TestGetReturnsFile(t *testing.T) {
 func TestGetBadRanges(t *testing.T) {
 	s := newStore(t, Options{})
 	url := storetest.MustPut(t, s, storetest.NewID(), storetest.Data(100)).URL
-	if _, err := s.Get(t.Context(), url, 101, -1); !domain.IsKind(err, domain.KindRangeNotSatisfiable) {
+	if _, err := s.Get(t.Context(), url, 101, -1); !errors.Is(err, store.ErrRangeNotSatisfiable) {
 		t.Errorf("offset past end: %v", err)
 	}
-	if _, err := s.Get(t.Context(), url, -1, 10); !domain.IsKind(err, domain.KindInvalid) {
+	if _, err := s.Get(t.Context(), url, -1, 10); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("negative offset: %v", err)
 	}
-	if _, err := s.Get(t.Context(), url, 0, -2); !domain.IsKind(err, domain.KindInvalid) {
+	if _, err := s.Get(t.Context(), url, 0, -2); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("length -2: %v", err)
 	}
 	if got := storetest.MustGet(t, s, url, 100, -1); len(got) != 0 {
@@ -216,7 +216,7 @@ func TestFilePerm(t *testing.T) {
 
 func TestRemoveTemp(t *testing.T) {
 	s := newStore(t, Options{})
-	if removed, err := s.RemoveTemp(0); err != nil || len(removed) != 0 {
+	if removed, err := s.RemoveTemp(t.Context(), 0); err != nil || len(removed) != 0 {
 		t.Fatalf("missing datadir: %v, %v", removed, err)
 	}
 	id := storetest.NewID()
@@ -233,11 +233,11 @@ func TestRemoveTemp(t *testing.T) {
 	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
-	removed, err := s.RemoveTemp(time.Hour)
+	removed, err := s.RemoveTemp(t.Context(), time.Hour)
 	if err != nil || !slices.Equal(removed, []string{stale}) {
 		t.Fatalf("RemoveTemp(1h) = %v, %v; want [%s]", removed, err, stale)
 	}
-	removed, err = s.RemoveTemp(0)
+	removed, err = s.RemoveTemp(t.Context(), 0)
 	if err != nil || !slices.Equal(removed, []string{fresh}) {
 		t.Fatalf("RemoveTemp(0) = %v, %v; want [%s]", removed, err, fresh)
 	}
@@ -306,7 +306,7 @@ func TestReadOnlyDatadir(t *testing.T) {
 func checkReadOnly(t *testing.T, dir string) {
 	s := newStore(t, Options{Datadir: dir})
 	_, err := s.Put(t.Context(), storetest.NewID(), bytes.NewReader([]byte("x")), 1)
-	if !domain.IsKind(err, domain.KindUnavailable) {
+	if !errors.Is(err, store.ErrForbidden) {
 		t.Fatalf("Put into a read-only datadir as uid %d: %v, want Unavailable", os.Geteuid(), err)
 	}
 	if names := files(t, s); len(names) != 0 {
@@ -337,17 +337,20 @@ func mustCopyExecutable(t *testing.T, from, to string) {
 // TestWriteErrorKinds checks the mapping of the errors a disk gives,
 // which a test cannot provoke cheaply.
 func TestWriteErrorKinds(t *testing.T) {
-	for errno, kind := range map[error]domain.Kind{
-		syscall.ENOSPC: domain.KindTooLarge,
-		syscall.EDQUOT: domain.KindTooLarge,
-		syscall.EFBIG:  domain.KindTooLarge,
-		syscall.EACCES: domain.KindUnavailable,
-		syscall.EROFS:  domain.KindUnavailable,
-		syscall.EIO:    domain.KindInternal,
+	for errno, want := range map[error]error{
+		syscall.ENOSPC: store.ErrFull,
+		syscall.EDQUOT: store.ErrFull,
+		syscall.EFBIG:  store.ErrFull,
+		syscall.EACCES: store.ErrForbidden,
+		syscall.EROFS:  store.ErrForbidden,
+		syscall.EIO:    syscall.EIO,
 	} {
 		err := writeError(&os.PathError{Op: "write", Path: "/x", Err: errno})
-		if !domain.IsKind(err, kind) {
-			t.Errorf("%v: kind %d, want %d", errno, domain.ErrorKind(err), kind)
+		if !errors.Is(err, want) {
+			t.Errorf("%v: %v, want %v", errno, err, want)
+		}
+		if errno == syscall.EIO && (errors.Is(err, store.ErrFull) || errors.Is(err, store.ErrForbidden)) {
+			t.Errorf("%v: %v, want a failure of the disk", errno, err)
 		}
 	}
 }
@@ -359,7 +362,7 @@ func TestSizeBeyondDisk(t *testing.T) {
 	s := newStore(t, Options{})
 	src := &countingReader{}
 	_, err := s.Put(t.Context(), storetest.NewID(), src, 1<<62)
-	if !domain.IsKind(err, domain.KindTooLarge) {
+	if !errors.Is(err, store.ErrFull) {
 		t.Fatalf("Put announcing %d bytes: %v, want TooLarge", int64(1<<62), err)
 	}
 	if src.n != 0 {
@@ -396,7 +399,7 @@ func TestRacingPuts(t *testing.T) {
 		switch {
 		case err == nil:
 			won++
-		case !domain.IsKind(err, domain.KindConflict):
+		case !errors.Is(err, store.ErrExists):
 			t.Errorf("losing Put: %v, want Conflict", err)
 		}
 	}

@@ -2,6 +2,7 @@ package filesystem
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"path/filepath"
 	"sync"
@@ -9,7 +10,7 @@ import (
 
 	"github.com/go-glance/glance/test/require"
 
-	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/store"
 	"github.com/go-glance/glance/store/storetest"
 )
 
@@ -56,7 +57,7 @@ func TestDeclaredSizeTooLarge(t *testing.T) {
 	s := newStore(t, Options{Datadir: filepath.Join(require.SmallFS(t, "64m"), "images")})
 	src := &countingReader{}
 	_, err := s.Put(t.Context(), storetest.NewID(), src, 65<<20)
-	if !domain.IsKind(err, domain.KindTooLarge) {
+	if !errors.Is(err, store.ErrFull) {
 		t.Fatalf("Put of 65 MiB on a 64 MiB store: %v, want TooLarge", err)
 	}
 	if src.n != 0 {

@@ -3,6 +3,7 @@ package filesystem
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -11,16 +12,17 @@ import (
 
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/domain/fault"
+	"github.com/go-glance/glance/store"
 )
 
 // Put writes data to a temporary file in the datadir, syncs it and only
 // then gives it its final name, so <datadir>/<id> is never a partial
 // image, even after a crash. On any error the temporary file is removed.
 //
-// Errors: Invalid for an id that is not a plain file name; Conflict if
-// the file for id exists; TooLarge when the disk or a quota is full
+// Errors: ErrInvalid for an id that is not a plain file name; ErrExists
+// if the file for id exists; ErrFull when the disk or a quota is full
 // (before reading anything if size shows the data cannot fit);
-// Unavailable when writing is denied or the filesystem is read-only;
+// ErrForbidden when writing is denied or the filesystem is read-only;
 // ctx.Err() once ctx ends; data's own error as it is.
 func (s *Store) Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error) {
 	if err := checkName(id); err != nil {
@@ -68,9 +70,8 @@ func (s *Store) checkFree(final string) error {
 	return writeError(err)
 }
 
-// conflict is worded as Glance's API words it, without the file path.
 func conflict(id string) error {
-	return domain.Errorf(domain.KindConflict, "Unable to upload duplicate image data for image %s: Image %s already exists", id, id)
+	return fmt.Errorf("image %s: %w", id, store.ErrExists)
 }
 
 // write copies data into f and syncs it. io.Copy lets a source that is

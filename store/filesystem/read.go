@@ -3,13 +3,14 @@ package filesystem
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 
-	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/store"
 )
 
 // Get opens the file at url. When the range reaches the end of the file
@@ -17,13 +18,13 @@ import (
 // it to a socket (through an io.LimitedReader, say) can use sendfile.
 // Shorter ranges get a reader that stops after length bytes.
 //
-// Errors: Invalid for a negative offset or a length below -1, or a
-// malformed URL; NotFound if url is not a file of this datadir or there
-// is no such file; RangeNotSatisfiable if offset is past the end;
-// Unavailable if reading is denied.
+// Errors: ErrInvalid for a negative offset or a length below -1, or a
+// malformed URL; ErrNotFound if url is not a file of this datadir or
+// there is no such file; ErrRangeNotSatisfiable if offset is past the
+// end; ErrForbidden if reading is denied.
 func (s *Store) Get(ctx context.Context, url string, offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 || length < -1 {
-		return nil, domain.Errorf(domain.KindInvalid, "Invalid range: offset %d, length %d.", offset, length)
+		return nil, fmt.Errorf("offset %d, length %d: %w", offset, length, store.ErrInvalid)
 	}
 	f, size, err := s.open(ctx, url)
 	if err != nil {
@@ -31,7 +32,7 @@ func (s *Store) Get(ctx context.Context, url string, offset, length int64) (io.R
 	}
 	if offset > size {
 		f.Close()
-		return nil, domain.Errorf(domain.KindRangeNotSatisfiable, "Offset %d is past the end of the image data (%d bytes).", offset, size)
+		return nil, fmt.Errorf("offset %d past the end of %d bytes: %w", offset, size, store.ErrRangeNotSatisfiable)
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
@@ -107,9 +108,9 @@ func (s *Store) Stat(ctx context.Context, url string) (int64, error) {
 
 // Delete removes the file at url.
 //
-// Errors: Invalid for a malformed URL; NotFound if url is not a file of
-// this datadir or there is no such file; Unavailable if removing it is
-// denied.
+// Errors: ErrInvalid for a malformed URL; ErrNotFound if url is not a
+// file of this datadir or there is no such file; ErrForbidden if
+// removing it is denied.
 func (s *Store) Delete(ctx context.Context, url string) error {
 	if _, err := s.Stat(ctx, url); err != nil {
 		return err
@@ -125,8 +126,8 @@ func (s *Store) Delete(ctx context.Context, url string) error {
 // behind without a location pointing to it. Temporary files of uploads
 // are RemoveTemp's: a running upload may own them.
 //
-// Errors: nil if there is no such file; Invalid for an id that is not a
-// plain file name; Unavailable if removing it is denied.
+// Errors: nil if there is no such file; ErrInvalid for an id that is
+// not a plain file name; ErrForbidden if removing it is denied.
 func (s *Store) Discard(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package filesystem
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"io/fs"
@@ -43,7 +44,7 @@ func (s *Store) createTemp(id string) (*os.File, error) {
 // any stall of an upload, such as an hour; a process alone may pass 0.
 // A missing datadir has nothing to remove. It returns the first error
 // met, after trying every file.
-func (s *Store) RemoveTemp(olderThan time.Duration) ([]string, error) {
+func (s *Store) RemoveTemp(ctx context.Context, olderThan time.Duration) ([]string, error) {
 	entries, err := os.ReadDir(s.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -55,6 +56,9 @@ func (s *Store) RemoveTemp(olderThan time.Duration) ([]string, error) {
 	var removed []string
 	var first error
 	for _, e := range entries {
+		if ctx.Err() != nil {
+			return removed, ctx.Err()
+		}
 		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), tempPrefix) {
 			continue
 		}

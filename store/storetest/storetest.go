@@ -1,53 +1,120 @@
 // Package storetest is the conformance suite every store driver passes:
-// a driver's test calls Run with a constructor of fresh, empty drivers.
+// a driver's test calls Run with a constructor of fresh, empty drivers
+// and a way to list what the driver holds in its backend. After every
+// case the suite deletes the data the case kept and checks that the
+// backend holds nothing: no partial upload, temporary name or segment
+// that no image points to.
 package storetest
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"testing"
 
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/store"
 )
 
-// Option adjusts the suite to what a driver can show.
+// Option adjusts the suite to a driver.
 type Option func(*suite)
 
-// Leftovers lets the suite check that failed Puts leave nothing behind:
-// list returns whatever the driver d holds in its backend (files,
-// objects, temporary names included), and must be empty for a driver
-// that only saw failed Puts.
+// Leftovers lets the suite see what the driver d holds in its backend
+// (files, objects, temporary names, segments, multipart uploads):
+// list returns it, empty when d holds nothing. Run requires it.
 func Leftovers(list func(t *testing.T, d store.Driver) []string) Option {
 	return func(s *suite) { s.leftovers = list }
+}
+
+// PartSize tells the suite that the driver stores data of more than n
+// bytes in parts (S3 multipart uploads, Swift segments): the suite then
+// stores data of unknown and of known size across that threshold.
+func PartSize(n int) Option {
+	return func(s *suite) { s.partSize = n }
 }
 
 type suite struct {
 	newDriver func(t *testing.T) store.Driver
 	leftovers func(t *testing.T, d store.Driver) []string
+	partSize  int
 }
 
 // Run runs the conformance suite against drivers newDriver returns; each
-// must be empty and independent of the others.
+// must be empty and independent of the others. It needs the Leftovers
+// option.
 func Run(t *testing.T, newDriver func(t *testing.T) store.Driver, opts ...Option) {
 	s := &suite{newDriver: newDriver}
 	for _, o := range opts {
 		o(s)
 	}
-	t.Run("RoundTrip", s.roundTrip)
-	t.Run("PlainReader", s.plainReader)
-	t.Run("UnknownSize", s.unknownSize)
-	t.Run("Ranges", s.ranges)
-	t.Run("Delete", s.delete)
-	t.Run("Duplicate", s.duplicate)
-	t.Run("FailingReader", s.failingReader)
-	t.Run("CanceledBefore", s.canceledBefore)
-	t.Run("CanceledDuring", s.canceledDuring)
-	t.Run("Concurrent", s.concurrent)
-	t.Run("Discard", s.discard)
+	if s.leftovers == nil {
+		t.Fatal("storetest: Run needs the Leftovers option to check what drivers leave behind")
+	}
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T, *kept)
+	}{
+		{"RoundTrip", s.roundTrip},
+		{"PlainReader", s.plainReader},
+		{"UnknownSize", s.unknownSize},
+		{"Parts", s.parts},
+		{"WrongSizeHint", s.wrongSizeHint},
+		{"Ranges", s.ranges},
+		{"RangeEdges", s.rangeEdges},
+		{"Delete", s.delete},
+		{"Missing", s.missing},
+		{"ForeignURLs", s.foreignURLs},
+		{"Duplicate", s.duplicate},
+		{"RacingPuts", s.racingPuts},
+		{"FailingReader", s.failingReader},
+		{"CanceledBefore", s.canceledBefore},
+		{"CanceledDuring", s.canceledDuring},
+		{"CanceledGet", s.canceledGet},
+		{"Concurrent", s.concurrent},
+		{"Discard", s.discard},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k := &kept{d: s.newDriver(t)}
+			c.run(t, k)
+			if t.Failed() {
+				return
+			}
+			for _, url := range k.urls {
+				if err := k.d.Delete(context.WithoutCancel(t.Context()), url); err != nil {
+					t.Fatalf("Delete(%s) after the case: %v", url, err)
+				}
+			}
+			if left := s.leftovers(t, k.d); len(left) > 0 {
+				t.Fatalf("data left behind that no location points to: %v", left)
+			}
+		})
+	}
+}
+
+// kept is a case's driver and the URLs of data the case stored and did
+// not delete, which the suite deletes after it.
+type kept struct {
+	d    store.Driver
+	mu   sync.Mutex
+	urls []string
+}
+
+func (k *kept) keep(url string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.urls = append(k.urls, url)
+}
+
+// put is MustPut, keeping the URL for deletion after the case.
+func (k *kept) put(t *testing.T, id string, data []byte) string {
+	t.Helper()
+	url := MustPut(t, k.d, id, data).URL
+	k.keep(url)
+	return url
 }
 
 // NewID returns a random image id shaped as a UUID.
@@ -66,15 +133,21 @@ func Data(n int) []byte {
 	return b
 }
 
-// MustPut stores data for id and checks what Put reports.
+// MustPut stores data for id, with its size as the hint, and checks
+// what Put reports.
 func MustPut(t testing.TB, d store.Driver, id string, data []byte) domain.StoredData {
 	t.Helper()
-	got, err := d.Put(t.Context(), id, bytes.NewReader(data), int64(len(data)))
+	return mustPutFrom(t, d, id, bytes.NewReader(data), int64(len(data)), len(data))
+}
+
+func mustPutFrom(t testing.TB, d store.Driver, id string, r io.Reader, hint int64, n int) domain.StoredData {
+	t.Helper()
+	got, err := d.Put(t.Context(), id, r, hint)
 	if err != nil {
-		t.Fatalf("Put(%s, %d bytes): %v", id, len(data), err)
+		t.Fatalf("Put(%s, %d bytes, hint %d): %v", id, n, hint, err)
 	}
-	if got.URL == "" || got.Size != int64(len(data)) || got.Metadata == nil {
-		t.Fatalf("Put(%s, %d bytes) = %+v; want a URL, the size and metadata", id, len(data), got)
+	if got.URL == "" || got.Size != int64(n) || got.Metadata == nil {
+		t.Fatalf("Put(%s, %d bytes, hint %d) = %+v; want a URL, the size and metadata", id, n, hint, got)
 	}
 	return got
 }
@@ -94,36 +167,24 @@ func MustGet(t testing.TB, d store.Driver, url string, offset, length int64) []b
 	return got
 }
 
-// wantKind fails t unless err is a domain error of kind k.
-func wantKind(t *testing.T, what string, err error, k domain.Kind) {
+// wantErr fails t unless err is (or wraps) one of the sentinels.
+func wantErr(t *testing.T, what string, err error, sentinels ...error) {
 	t.Helper()
-	if !domain.IsKind(err, k) {
-		t.Fatalf("%s: error %v (kind %d), want kind %d", what, err, domain.ErrorKind(err), k)
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return
+		}
 	}
-}
-
-// checkEmpty fails t if the driver holds anything, when the suite can see.
-func (s *suite) checkEmpty(t *testing.T, d store.Driver) {
-	t.Helper()
-	if s.leftovers == nil {
-		return
-	}
-	if left := s.leftovers(t, d); len(left) > 0 {
-		t.Fatalf("data left behind: %v", left)
-	}
+	t.Fatalf("%s: error %v, want %v", what, err, sentinels)
 }
 
 // checkFree checks that id can still be stored, that is, a failed Put
-// left no data that would make the next one a Conflict.
-func checkFree(t *testing.T, d store.Driver, id string) {
+// left no data that would make the next one fail with ErrExists.
+func checkFree(t *testing.T, k *kept, id string) {
 	t.Helper()
 	data := Data(100)
-	got := MustPut(t, d, id, data)
-	if !bytes.Equal(MustGet(t, d, got.URL, 0, -1), data) {
+	if !bytes.Equal(MustGet(t, k.d, k.put(t, id, data), 0, -1), data) {
 		t.Fatal("data read back differs")
-	}
-	if err := d.Delete(t.Context(), got.URL); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -133,51 +194,79 @@ type onlyReader struct{ io.Reader }
 // sizes cover empty data, one byte and both sides of common buffer sizes.
 var sizes = []int{0, 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 5<<20 + 3}
 
-func (s *suite) roundTrip(t *testing.T) {
-	d := s.newDriver(t)
+func (s *suite) roundTrip(t *testing.T, k *kept) {
 	for _, n := range sizes {
 		data := Data(n)
-		got := MustPut(t, d, NewID(), data)
-		if back := MustGet(t, d, got.URL, 0, -1); !bytes.Equal(back, data) {
+		url := k.put(t, NewID(), data)
+		if back := MustGet(t, k.d, url, 0, -1); !bytes.Equal(back, data) {
 			t.Fatalf("%d bytes: read back %d bytes that differ", n, len(back))
 		}
-		if size, err := d.Stat(t.Context(), got.URL); err != nil || size != int64(n) {
+		if size, err := k.d.Stat(t.Context(), url); err != nil || size != int64(n) {
 			t.Fatalf("Stat = %d, %v; want %d", size, err, n)
 		}
 	}
 }
 
 // plainReader stores from a reader that is not an io.WriterTo.
-func (s *suite) plainReader(t *testing.T) {
-	d := s.newDriver(t)
+func (s *suite) plainReader(t *testing.T, k *kept) {
 	data := Data(3<<20 + 17)
-	got, err := d.Put(t.Context(), NewID(), onlyReader{bytes.NewReader(data)}, int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(MustGet(t, d, got.URL, 0, -1), data) {
+	url := mustPutFrom(t, k.d, NewID(), onlyReader{bytes.NewReader(data)}, int64(len(data)), len(data)).URL
+	k.keep(url)
+	if !bytes.Equal(MustGet(t, k.d, url, 0, -1), data) {
 		t.Fatal("data read back differs")
 	}
 }
 
 // unknownSize stores with a size hint of -1, as a chunked upload.
-func (s *suite) unknownSize(t *testing.T) {
-	d := s.newDriver(t)
+func (s *suite) unknownSize(t *testing.T, k *kept) {
 	data := Data(2<<20 + 5)
-	got, err := d.Put(t.Context(), NewID(), onlyReader{bytes.NewReader(data)}, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Size != int64(len(data)) || !bytes.Equal(MustGet(t, d, got.URL, 0, -1), data) {
-		t.Fatalf("Size %d and data read back; want %d bytes", got.Size, len(data))
+	url := mustPutFrom(t, k.d, NewID(), onlyReader{bytes.NewReader(data)}, -1, len(data)).URL
+	k.keep(url)
+	if !bytes.Equal(MustGet(t, k.d, url, 0, -1), data) {
+		t.Fatal("data read back differs")
 	}
 }
 
-func (s *suite) ranges(t *testing.T) {
-	d := s.newDriver(t)
+// parts stores data around the driver's part size, of unknown and
+// known size, and reads ranges that straddle a part boundary.
+func (s *suite) parts(t *testing.T, k *kept) {
+	if s.partSize == 0 {
+		t.Skip("the driver stores no data in parts (no PartSize option)")
+	}
+	p := s.partSize
+	for _, n := range []int{p, p + 1, 2*p + 1} {
+		for _, hint := range []int64{-1, int64(n)} {
+			data := Data(n)
+			url := mustPutFrom(t, k.d, NewID(), onlyReader{bytes.NewReader(data)}, hint, n).URL
+			k.keep(url)
+			if !bytes.Equal(MustGet(t, k.d, url, 0, -1), data) {
+				t.Fatalf("%d bytes, hint %d: data read back differs", n, hint)
+			}
+			if got := MustGet(t, k.d, url, int64(p-3), 6); !bytes.Equal(got, data[p-3:min(p+3, n)]) {
+				t.Fatalf("%d bytes, hint %d: the range across the first part's end differs", n, hint)
+			}
+		}
+	}
+}
+
+// wrongSizeHint: the hint is only a hint. Put stores exactly the bytes
+// given and reports their number; the domain compares it with the size
+// the client announced.
+func (s *suite) wrongSizeHint(t *testing.T, k *kept) {
+	for _, hint := range []int64{0, 10, 5000, 1 << 20} {
+		data := Data(1000)
+		url := mustPutFrom(t, k.d, NewID(), onlyReader{bytes.NewReader(data)}, hint, len(data)).URL
+		k.keep(url)
+		if !bytes.Equal(MustGet(t, k.d, url, 0, -1), data) {
+			t.Fatalf("hint %d: data read back differs", hint)
+		}
+	}
+}
+
+func (s *suite) ranges(t *testing.T, k *kept) {
 	const n = 1<<20 + 100
 	data := Data(n)
-	url := MustPut(t, d, NewID(), data).URL
+	url := k.put(t, NewID(), data)
 	cases := []struct {
 		name           string
 		offset, length int64
@@ -191,36 +280,127 @@ func (s *suite) ranges(t *testing.T) {
 		{"last byte", n - 1, -1, data[n-1:]},
 		{"all", 0, n, data},
 		{"one byte", 7, 1, data[7:8]},
+		{"none", 7, 0, nil},
 	}
 	for _, c := range cases {
-		if got := MustGet(t, d, url, c.offset, c.length); !bytes.Equal(got, c.want) {
+		if got := MustGet(t, k.d, url, c.offset, c.length); !bytes.Equal(got, c.want) {
 			t.Errorf("%s: Get(%d, %d) read %d bytes, want %d", c.name, c.offset, c.length, len(got), len(c.want))
 		}
 	}
 }
 
-func (s *suite) delete(t *testing.T) {
-	d := s.newDriver(t)
-	url := MustPut(t, d, NewID(), Data(1000)).URL
-	if err := d.Delete(t.Context(), url); err != nil {
-		t.Fatal(err)
+// rangeEdges: an offset at the end yields nothing, past it is refused,
+// as are negative ranges.
+func (s *suite) rangeEdges(t *testing.T, k *kept) {
+	url := k.put(t, NewID(), Data(100))
+	for _, length := range []int64{-1, 0, 10} {
+		if got := MustGet(t, k.d, url, 100, length); len(got) != 0 {
+			t.Fatalf("Get(100, %d) of 100 bytes read %d bytes", length, len(got))
+		}
 	}
-	_, err := d.Get(t.Context(), url, 0, -1)
-	wantKind(t, "Get after Delete", err, domain.KindNotFound)
-	_, err = d.Stat(t.Context(), url)
-	wantKind(t, "Stat after Delete", err, domain.KindNotFound)
-	wantKind(t, "second Delete", d.Delete(t.Context(), url), domain.KindNotFound)
-	s.checkEmpty(t, d)
+	for _, offset := range []int64{101, 1 << 40} {
+		_, err := k.d.Get(t.Context(), url, offset, -1)
+		wantErr(t, fmt.Sprintf("Get(%d, -1) of 100 bytes", offset), err, store.ErrRangeNotSatisfiable)
+	}
+	empty := k.put(t, NewID(), nil)
+	if got := MustGet(t, k.d, empty, 0, -1); len(got) != 0 {
+		t.Fatalf("Get of empty data read %d bytes", len(got))
+	}
+	_, err := k.d.Get(t.Context(), empty, 1, -1)
+	wantErr(t, "Get(1, -1) of empty data", err, store.ErrRangeNotSatisfiable)
+	for _, r := range [][2]int64{{-1, 10}, {0, -2}} {
+		_, err := k.d.Get(t.Context(), url, r[0], r[1])
+		wantErr(t, fmt.Sprintf("Get(%d, %d)", r[0], r[1]), err, store.ErrInvalid)
+	}
 }
 
-func (s *suite) duplicate(t *testing.T) {
-	d := s.newDriver(t)
+func (s *suite) delete(t *testing.T, k *kept) {
+	url := MustPut(t, k.d, NewID(), Data(1000)).URL
+	if err := k.d.Delete(t.Context(), url); err != nil {
+		t.Fatal(err)
+	}
+	_, err := k.d.Get(t.Context(), url, 0, -1)
+	wantErr(t, "Get after Delete", err, store.ErrNotFound)
+	_, err = k.d.Stat(t.Context(), url)
+	wantErr(t, "Stat after Delete", err, store.ErrNotFound)
+	wantErr(t, "second Delete", k.d.Delete(t.Context(), url), store.ErrNotFound)
+}
+
+// missing: the URL of an id never stored, shaped as the driver's own.
+func (s *suite) missing(t *testing.T, k *kept) {
+	id := NewID()
+	url := MustPut(t, k.d, id, Data(10)).URL
+	if err := k.d.Delete(t.Context(), url); err != nil {
+		t.Fatal(err)
+	}
+	_, err := k.d.Stat(t.Context(), url)
+	wantErr(t, "Stat of missing data", err, store.ErrNotFound)
+	wantErr(t, "Delete of missing data", k.d.Delete(t.Context(), url), store.ErrNotFound)
+	_, err = k.d.Get(t.Context(), url, 0, -1)
+	wantErr(t, "Get of missing data", err, store.ErrNotFound)
+}
+
+// foreignURLs: URLs of other backends, or none at all, are NotFound or
+// Invalid, never another driver's error or a success.
+func (s *suite) foreignURLs(t *testing.T, k *kept) {
+	k.put(t, NewID(), Data(10)) // something a bad URL must not reach
+	for _, url := range []string{
+		"", "nonsense", "://", "file://", "file:///etc/passwd", "http://example.com/images/x",
+		"swift://user:key@auth.example.com/v1/glance/" + NewID(), "s3://key:secret@s3.example.com/glance/" + NewID(),
+		"rbd://fsid/images/" + NewID() + "/snap", "memory://" + NewID(), "\x00",
+	} {
+		_, err := k.d.Get(t.Context(), url, 0, -1)
+		wantErr(t, fmt.Sprintf("Get(%q)", url), err, store.ErrNotFound, store.ErrInvalid)
+		_, err = k.d.Stat(t.Context(), url)
+		wantErr(t, fmt.Sprintf("Stat(%q)", url), err, store.ErrNotFound, store.ErrInvalid)
+		wantErr(t, fmt.Sprintf("Delete(%q)", url), k.d.Delete(t.Context(), url), store.ErrNotFound, store.ErrInvalid)
+	}
+}
+
+func (s *suite) duplicate(t *testing.T, k *kept) {
 	id, data := NewID(), Data(1000)
-	url := MustPut(t, d, id, data).URL
-	_, err := d.Put(t.Context(), id, bytes.NewReader(Data(10)), 10)
-	wantKind(t, "second Put", err, domain.KindConflict)
-	if !bytes.Equal(MustGet(t, d, url, 0, -1), data) {
+	url := k.put(t, id, data)
+	_, err := k.d.Put(t.Context(), id, bytes.NewReader(Data(10)), 10)
+	wantErr(t, "second Put", err, store.ErrExists)
+	if !bytes.Equal(MustGet(t, k.d, url, 0, -1), data) {
 		t.Fatal("the first data was changed by the refused Put")
+	}
+}
+
+// racingPuts: of several Puts of one id at once exactly one wins, the
+// others get ErrExists and leave nothing.
+func (s *suite) racingPuts(t *testing.T, k *kept) {
+	id := NewID()
+	const n = 6
+	type result struct {
+		got  domain.StoredData
+		data []byte
+		err  error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		go func() {
+			data := Data(256<<10 + i)
+			got, err := k.d.Put(t.Context(), id, onlyReader{bytes.NewReader(data)}, -1)
+			results <- result{got, data, err}
+		}()
+	}
+	var won []result
+	for range n {
+		r := <-results
+		switch {
+		case r.err == nil:
+			won = append(won, r)
+			k.keep(r.got.URL)
+		case !errors.Is(r.err, store.ErrExists):
+			t.Errorf("losing Put: %v, want ErrExists", r.err)
+		}
+	}
+	if len(won) != 1 {
+		t.Fatalf("%d Puts of one id succeeded, want 1", len(won))
+	}
+	if !bytes.Equal(MustGet(t, k.d, won[0].got.URL, 0, -1), won[0].data) {
+		t.Fatal("the winner's data read back differs")
 	}
 }
 
@@ -239,28 +419,34 @@ func (r *failAfter) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func (s *suite) failingReader(t *testing.T) {
-	d := s.newDriver(t)
+// failingReader: the data's error comes back as it is, for the caller
+// to tell a client's failure from the backend's.
+func (s *suite) failingReader(t *testing.T, k *kept) {
 	id := NewID()
-	boom := fmt.Errorf("connection reset")
-	_, err := d.Put(t.Context(), id, &failAfter{n: 3 << 20, err: boom}, 8<<20)
-	if err == nil {
-		t.Fatal("Put succeeded with a failing reader")
+	boom := errors.New("connection reset")
+	for _, hint := range []int64{8 << 20, -1} {
+		_, err := k.d.Put(t.Context(), id, &failAfter{n: 3 << 20, err: boom}, hint)
+		if !errors.Is(err, boom) {
+			t.Fatalf("Put with a failing reader, hint %d: %v, want the reader's error", hint, err)
+		}
+		if left := s.leftovers(t, k.d); len(left) > 0 {
+			t.Fatalf("the failed Put left %v", left)
+		}
 	}
-	s.checkEmpty(t, d)
-	checkFree(t, d, id)
+	checkFree(t, k, id)
 }
 
-func (s *suite) canceledBefore(t *testing.T) {
-	d := s.newDriver(t)
+func (s *suite) canceledBefore(t *testing.T, k *kept) {
 	id := NewID()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := d.Put(ctx, id, bytes.NewReader(Data(1000)), 1000); err == nil {
+	if _, err := k.d.Put(ctx, id, bytes.NewReader(Data(1000)), 1000); err == nil {
 		t.Fatal("Put succeeded with a canceled context")
 	}
-	s.checkEmpty(t, d)
-	checkFree(t, d, id)
+	if left := s.leftovers(t, k.d); len(left) > 0 {
+		t.Fatalf("the canceled Put left %v", left)
+	}
+	checkFree(t, k, id)
 }
 
 // cancelAfter cancels the upload's context once n bytes were read, then
@@ -282,27 +468,60 @@ func (r *cancelAfter) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func (s *suite) canceledDuring(t *testing.T) {
-	d := s.newDriver(t)
+func (s *suite) canceledDuring(t *testing.T, k *kept) {
 	id := NewID()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	_, err := d.Put(ctx, id, &cancelAfter{n: 1 << 20, left: 16 << 20, cancel: cancel}, -1)
-	if err == nil {
-		t.Fatal("Put succeeded although its context was canceled midway")
+	for _, hint := range []int64{-1, 16 << 20} {
+		ctx, cancel := context.WithCancel(t.Context())
+		_, err := k.d.Put(ctx, id, &cancelAfter{n: 1 << 20, left: 16 << 20, cancel: cancel}, hint)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Put whose context was canceled midway, hint %d: %v, want context.Canceled", hint, err)
+		}
+		if left := s.leftovers(t, k.d); len(left) > 0 {
+			t.Fatalf("the canceled Put left %v", left)
+		}
 	}
-	s.checkEmpty(t, d)
-	checkFree(t, d, id)
+	checkFree(t, k, id)
 }
 
-func (s *suite) concurrent(t *testing.T) {
-	d := s.newDriver(t)
+// canceledGet: a download abandoned half-way is closed and lets go of
+// everything it held, checked by the suite's final Delete and leftover
+// check, and by Close returning at all.
+func (s *suite) canceledGet(t *testing.T, k *kept) {
+	data := Data(4 << 20)
+	url := k.put(t, NewID(), data)
+	ctx, cancel := context.WithCancel(t.Context())
+	r, err := k.d.Get(ctx, url, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := make([]byte, len(data)/2)
+	if _, err := io.ReadFull(r, half); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(half, data[:len(half)]) {
+		t.Fatal("the first half read differs")
+	}
+	cancel()
+	if _, err := io.Copy(io.Discard, r); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("reading after cancellation: %v, want the rest, nothing or context.Canceled", err)
+	}
+	if err := r.Close(); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close after cancellation: %v", err)
+	}
+	// The data is intact for others.
+	if !bytes.Equal(MustGet(t, k.d, url, 0, -1), data) {
+		t.Fatal("data read back after a canceled Get differs")
+	}
+}
+
+func (s *suite) concurrent(t *testing.T, k *kept) {
 	const n = 8
 	ids, data, urls, errs := make([]string, n), make([][]byte, n), make([]string, n), make(chan error, n)
 	for i := range n {
 		ids[i], data[i] = NewID(), Data(1<<20+i)
 		go func() {
-			got, err := d.Put(t.Context(), ids[i], bytes.NewReader(data[i]), -1)
+			got, err := k.d.Put(t.Context(), ids[i], bytes.NewReader(data[i]), -1)
 			urls[i] = got.URL
 			errs <- err
 		}()
@@ -313,7 +532,8 @@ func (s *suite) concurrent(t *testing.T) {
 		}
 	}
 	for i := range n {
-		if !bytes.Equal(MustGet(t, d, urls[i], 0, -1), data[i]) {
+		k.keep(urls[i])
+		if !bytes.Equal(MustGet(t, k.d, urls[i], 0, -1), data[i]) {
 			t.Fatalf("data of %s differs", ids[i])
 		}
 	}
@@ -322,29 +542,24 @@ func (s *suite) concurrent(t *testing.T) {
 // discard checks the optional Discarder: data stored for an id goes,
 // whatever its URL, so that id can be stored again; discarding what is
 // not there is no error, and other ids keep their data.
-func (s *suite) discard(t *testing.T) {
-	d := s.newDriver(t)
-	dd, ok := d.(store.Discarder)
+func (s *suite) discard(t *testing.T, k *kept) {
+	dd, ok := k.d.(store.Discarder)
 	if !ok {
 		t.Skip("the driver does not implement store.Discarder")
 	}
 	id, other := NewID(), NewID()
-	url := MustPut(t, d, id, Data(1000)).URL
-	kept := MustPut(t, d, other, Data(10))
+	url := MustPut(t, k.d, id, Data(1000)).URL
+	kept := k.put(t, other, Data(10))
 	if err := dd.Discard(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}
-	_, err := d.Get(t.Context(), url, 0, -1)
-	wantKind(t, "Get after Discard", err, domain.KindNotFound)
+	_, err := k.d.Get(t.Context(), url, 0, -1)
+	wantErr(t, "Get after Discard", err, store.ErrNotFound)
 	if err := dd.Discard(t.Context(), id); err != nil {
 		t.Fatalf("Discard of nothing: %v", err)
 	}
-	checkFree(t, d, id)
-	if size, err := d.Stat(t.Context(), kept.URL); err != nil || size != 10 {
+	checkFree(t, k, id)
+	if size, err := k.d.Stat(t.Context(), kept); err != nil || size != 10 {
 		t.Fatalf("another image's data after Discard: %d bytes, %v", size, err)
 	}
-	if err := d.Delete(t.Context(), kept.URL); err != nil {
-		t.Fatal(err)
-	}
-	s.checkEmpty(t, d)
 }

@@ -31,7 +31,7 @@ func newServiceOver(t *testing.T, sizeCap int64, wrap func(domain.ImageRepo) dom
 	if err != nil {
 		t.Fatal(err)
 	}
-	stores, err := store.NewRegistry([]store.Backend{{ID: "file", Driver: fs}}, "file", false)
+	stores, err := store.NewRegistry([]*store.Backend{store.NewBackend("file", fs)}, "file", false)
 	if err != nil {
 		t.Fatal(err)
 	}
