@@ -112,6 +112,10 @@ type Store struct {
 	Stores                   []string
 	FilesystemStoreDatadir   string
 	FilesystemStoreChunkSize int
+	// FilesystemStoreFilePerm is the mode of image files written, in
+	// octal digits as Glance reads it (640 is rw-r-----); 0 keeps the
+	// umask's.
+	FilesystemStoreFilePerm int
 	// DefaultBackend names the multi-store backend used when a request
 	// names none.
 	DefaultBackend string

@@ -222,3 +222,19 @@ func TestNotActedOn(t *testing.T) {
 		t.Errorf("defaults warn: %q", d.NotActedOn)
 	}
 }
+
+// TestStoreSectionRaw: the single store's driver reads its own options
+// from [glance_store] as written, references expanded.
+func TestStoreSectionRaw(t *testing.T) {
+	p := MustWrite(t, t.TempDir(), "glance-api.conf", "[DEFAULT]\nstate_path = /srv/glance\n[glance_store]\nfilesystem_store_datadir = $state_path/images\nfilesystem_store_file_perm = 640\n")
+	c, err := Load([]string{p}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Store.Options["filesystem_store_datadir"]; got != "/srv/glance/images" {
+		t.Errorf("filesystem_store_datadir %q, want /srv/glance/images", got)
+	}
+	if got := c.Store.Options["filesystem_store_file_perm"]; got != "640" {
+		t.Errorf("filesystem_store_file_perm %q, want 640", got)
+	}
+}

@@ -103,6 +103,7 @@ func (c *Config) options() []option {
 		listOpt(secStore, "stores", "file,http", &st.Stores).notYet(onlyFileStore),
 		strOpt(secStore, "filesystem_store_datadir", defaultDataDir, &st.FilesystemStoreDatadir).checked(checkNotEmpty),
 		intOpt(secStore, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &st.FilesystemStoreChunkSize).notYet(ownBuffers),
+		intOpt(secStore, "filesystem_store_file_perm", "0", 0, 7777, &st.FilesystemStoreFilePerm),
 		strOpt(secStore, "default_backend", "", &st.DefaultBackend),
 
 		strOpt(secStaging, "filesystem_store_datadir", "/var/lib/glance/"+secStaging,

@@ -32,8 +32,9 @@ func TestSampleLoadsAsDefaults(t *testing.T) {
 			if c.Unknown != nil {
 				t.Errorf("sample has options the table lacks: %v", c.Unknown)
 			}
-			// Set options are listed; their values are still the defaults.
-			c.Sources, c.NotActedOn, c.set = nil, nil, nil
+			// Set options are listed, and the raw [glance_store] holds
+			// them as written; their values are still the defaults.
+			c.Sources, c.NotActedOn, c.set, c.Store.Options = nil, nil, nil, nil
 			if !reflect.DeepEqual(c, Default()) {
 				t.Errorf("sample gives %+v\nwant %+v", c, Default())
 			}

@@ -27,7 +27,7 @@ func (b *Backend) domainError(err error, op, subject string, offset ...int64) er
 	switch {
 	case errors.Is(err, ErrNotFound):
 		e.Kind, e.Message = domain.KindNotFound, msgNotFound
-	case errors.Is(err, ErrExists):
+	case errors.Is(err, ErrExists) && op == "write":
 		e.Kind, e.Message = domain.KindConflict, fmt.Sprintf("Unable to upload duplicate image data for image %s: Image %s already exists", subject, subject)
 	case errors.Is(err, ErrFull):
 		e.Kind, e.Message = domain.KindTooLarge, msgFull
