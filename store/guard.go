@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 )
@@ -49,7 +50,7 @@ func (s writerToSource) WriteTo(w io.Writer) (int64, error) {
 	cw := &ctxWriter{ctx: s.ctx, w: w}
 	n, err := s.data.(io.WriterTo).WriteTo(cw)
 	s.n += cw.n
-	if err != nil && err != cw.err {
+	if err != nil && (cw.err == nil || !errors.Is(err, cw.err)) {
 		s.err = err
 	}
 	return n, err
