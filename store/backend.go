@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,7 +60,10 @@ func (b *Backend) Put(ctx context.Context, id string, data io.Reader, size int64
 	src := guardSource(ctx, data)
 	got, err := b.driver.Put(ctx, id, src.reader(), size)
 	switch {
-	case err != nil && src.err != nil && errors.Is(err, src.err):
+	case err != nil && src.err != nil:
+		// The data failed first; whatever the driver made of it, the
+		// caller must see the data's own error (a client that left, a
+		// size cap) to answer it.
 		return domain.StoredData{}, b.fail(src.err)
 	case err != nil && ctx.Err() != nil:
 		return domain.StoredData{}, b.fail(ctx.Err())

@@ -114,6 +114,24 @@ func TestBackendSourceError(t *testing.T) {
 	if got := b.Stats().BytesWritten.Load(); got != 0 {
 		t.Fatalf("failed Puts counted %d bytes written", got)
 	}
+	// A driver that loses the data's error in its own still lets the
+	// caller see the data's.
+	lossy := store.NewBackend("lossy", lossyDriver{mem})
+	src := io.MultiReader(bytes.NewReader(storetest.Data(1000)), iotestErr{boom})
+	if _, err := lossy.Put(t.Context(), storetest.NewID(), src, -1); err != boom {
+		t.Fatalf("Put through a driver that rewords errors: %v, want %v", err, boom)
+	}
+}
+
+// lossyDriver replaces the errors of Put with its own.
+type lossyDriver struct{ store.Driver }
+
+func (l lossyDriver) Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error) {
+	got, err := l.Driver.Put(ctx, id, data, size)
+	if err != nil {
+		return got, errors.New("upload aborted")
+	}
+	return got, nil
 }
 
 type iotestErr struct{ err error }
