@@ -15,24 +15,8 @@ type Authtoken struct {
 	// WWW-Authenticate header of a 401 (deprecated name auth_uri); ""
 	// falls back to AuthURL, as keystonemiddleware does.
 	WWWAuthenticateURI string
-	// AuthType is the service user's auth plugin; only password (and
-	// v3password, its v3-only form) is served.
-	AuthType string
-	AuthURL  string
-
-	// The service user's credentials and scope.
-	Username, UserID, Password         string
-	UserDomainName, UserDomainID       string
-	ProjectName, ProjectID             string
-	ProjectDomainName, ProjectDomainID string
-	// DefaultDomainID and DefaultDomainName stand in for the user's and
-	// the project's domain when those are not set.
-	DefaultDomainID, DefaultDomainName string
-	// DomainID or DomainName ask for a domain-scoped service token,
-	// SystemScope ("all") for a system-scoped one, TrustID for a trust.
-	DomainID, DomainName string
-	SystemScope          string
-	TrustID              string
+	// ServiceUser is the user tokens are validated as.
+	ServiceUser
 
 	// RegionName and Interface pick the identity endpoint from the
 	// service user's catalog.
@@ -45,8 +29,7 @@ type Authtoken struct {
 	// HTTPRequestMaxRetries is how often a request that could not connect
 	// is tried again.
 	HTTPRequestMaxRetries int
-	CAFile, CertFile      string
-	KeyFile               string
+	CAFile                string
 	Insecure              bool
 
 	// TokenCacheTime is how long a validated token is trusted without
@@ -152,37 +135,63 @@ func (c *Config) authtokenOptions() []option {
 // Load leaves this check to them: a server with a keystone flavor calls
 // it before serving, where a missing option would fail every request.
 func (c *Config) CheckAuthtoken() error {
-	a := &c.Authtoken
+	return c.Authtoken.ServiceUser.check(secKeystone, " (the keystone flavor validates tokens as the service user these options name)")
+}
+
+// ServiceUser is a Keystone user the service logs in as with a password
+// (keystoneauth's password plugin options): its credentials, scope and
+// client certificate.
+type ServiceUser struct {
+	// AuthType is the auth plugin; only password (and v3password, its
+	// v3-only form) is served.
+	AuthType, AuthURL                  string
+	Username, UserID, Password         string
+	UserDomainName, UserDomainID       string
+	ProjectName, ProjectID             string
+	ProjectDomainName, ProjectDomainID string
+	// DefaultDomainID and DefaultDomainName stand in for the user's and
+	// the project's domain when those are not set.
+	DefaultDomainID, DefaultDomainName string
+	// DomainID or DomainName ask for a domain-scoped token, SystemScope
+	// ("all") for a system-scoped one, TrustID for a trust.
+	DomainID, DomainName string
+	SystemScope          string
+	TrustID              string
+	CertFile, KeyFile    string
+}
+
+// check returns one *ValueError per option of section that keeps the
+// user from logging in, joined, or nil; why says what needs the user.
+func (u *ServiceUser) check(section, why string) error {
 	var errs []error
 	bad := func(name, value, reason string) {
-		errs = append(errs, &ValueError{Section: secKeystone, Option: name, Value: value, Reason: reason})
+		errs = append(errs, &ValueError{Section: section, Option: name, Value: value, Reason: reason})
 	}
-	const why = " (the keystone flavor validates tokens as the service user these options name)"
 	switch {
-	case a.AuthType == "":
+	case u.AuthType == "":
 		bad("auth_type", "", "is not set; only password is supported"+why)
-	case !slices.Contains(passwordPlugins, a.AuthType):
-		bad("auth_type", a.AuthType, "is not supported; only password (or v3password) is")
+	case !slices.Contains(passwordPlugins, u.AuthType):
+		bad("auth_type", u.AuthType, "is not supported; only password (or v3password) is")
 	}
-	if a.AuthURL == "" {
+	if u.AuthURL == "" {
 		bad("auth_url", "", "is not set"+why)
 	}
-	if a.Password == "" {
+	if u.Password == "" {
 		bad("password", "", "is not set"+why)
 	}
-	if a.Username == "" && a.UserID == "" {
+	if u.Username == "" && u.UserID == "" {
 		bad("username", "", "is not set, nor is user_id"+why)
 	}
-	if a.UserID == "" && a.Username != "" && a.UserDomainID == "" && a.UserDomainName == "" &&
-		a.DefaultDomainID == "" && a.DefaultDomainName == "" {
-		bad("user_domain_name", "", "is not set, nor user_domain_id or default_domain_id: Keystone needs the domain of user "+a.Username)
+	if u.UserID == "" && u.Username != "" && u.UserDomainID == "" && u.UserDomainName == "" &&
+		u.DefaultDomainID == "" && u.DefaultDomainName == "" {
+		bad("user_domain_name", "", "is not set, nor user_domain_id or default_domain_id: Keystone needs the domain of user "+u.Username)
 	}
-	if a.ProjectID == "" && a.ProjectName != "" && a.ProjectDomainID == "" && a.ProjectDomainName == "" &&
-		a.DefaultDomainID == "" && a.DefaultDomainName == "" {
-		bad("project_domain_name", "", "is not set, nor project_domain_id or default_domain_id: Keystone needs the domain of project "+a.ProjectName)
+	if u.ProjectID == "" && u.ProjectName != "" && u.ProjectDomainID == "" && u.ProjectDomainName == "" &&
+		u.DefaultDomainID == "" && u.DefaultDomainName == "" {
+		bad("project_domain_name", "", "is not set, nor project_domain_id or default_domain_id: Keystone needs the domain of project "+u.ProjectName)
 	}
-	if (a.CertFile == "") != (a.KeyFile == "") {
-		bad("certfile", a.CertFile, "and keyfile must be set together")
+	if (u.CertFile == "") != (u.KeyFile == "") {
+		bad("certfile", u.CertFile, "and keyfile must be set together")
 	}
 	return errors.Join(errs...)
 }

@@ -2,7 +2,6 @@ package configs
 
 import (
 	"errors"
-	"slices"
 )
 
 const secLimit = "oslo_limit"
@@ -24,15 +23,7 @@ type OsloLimit struct {
 	// The user that reads the limits: it needs the reader role on the
 	// system and a system-scoped token (SystemScope "all") to read every
 	// project's limits.
-	AuthType, AuthURL                  string
-	Username, UserID, Password         string
-	UserDomainName, UserDomainID       string
-	ProjectName, ProjectID             string
-	ProjectDomainName, ProjectDomainID string
-	DefaultDomainID, DefaultDomainName string
-	DomainID, DomainName               string
-	SystemScope                        string
-	TrustID                            string
+	ServiceUser
 
 	// RegionName and ValidInterfaces pick the identity endpoint of the
 	// user's catalog that the limits are read from.
@@ -40,11 +31,10 @@ type OsloLimit struct {
 	ValidInterfaces []string
 	// Timeout bounds each request to Keystone, in seconds; 0 (unset, no
 	// bound in keystoneauth) takes the server's own.
-	Timeout          int
-	ConnectRetries   int
-	CAFile, CertFile string
-	KeyFile          string
-	Insecure         bool
+	Timeout        int
+	ConnectRetries int
+	CAFile         string
+	Insecure       bool
 }
 
 func (c *Config) limitOptions() []option {
@@ -90,38 +80,10 @@ func (c *Config) limitOptions() []option {
 func (c *Config) CheckOsloLimit() error {
 	l := &c.OsloLimit
 	var errs []error
-	bad := func(name, value, reason string) {
-		errs = append(errs, &ValueError{Section: secLimit, Option: name, Value: value, Reason: reason})
-	}
-	const why = " (use_keystone_limits reads the limits as the user these options name)"
 	if l.EndpointID == "" && l.EndpointServiceType == "" && l.EndpointServiceName == "" {
-		bad("endpoint_id", "", "is not set, nor endpoint_service_type or endpoint_service_name: the limits are those of the image service's endpoint")
+		errs = append(errs, &ValueError{Section: secLimit, Option: "endpoint_id",
+			Reason: "is not set, nor endpoint_service_type or endpoint_service_name: the limits are those of the image service's endpoint"})
 	}
-	switch {
-	case l.AuthType == "":
-		bad("auth_type", "", "is not set; only password is supported"+why)
-	case !slices.Contains(passwordPlugins, l.AuthType):
-		bad("auth_type", l.AuthType, "is not supported; only password (or v3password) is")
-	}
-	if l.AuthURL == "" {
-		bad("auth_url", "", "is not set"+why)
-	}
-	if l.Password == "" {
-		bad("password", "", "is not set"+why)
-	}
-	if l.Username == "" && l.UserID == "" {
-		bad("username", "", "is not set, nor is user_id"+why)
-	}
-	if l.UserID == "" && l.Username != "" && l.UserDomainID == "" && l.UserDomainName == "" &&
-		l.DefaultDomainID == "" && l.DefaultDomainName == "" {
-		bad("user_domain_name", "", "is not set, nor user_domain_id or default_domain_id: Keystone needs the domain of user "+l.Username)
-	}
-	if l.ProjectID == "" && l.ProjectName != "" && l.ProjectDomainID == "" && l.ProjectDomainName == "" &&
-		l.DefaultDomainID == "" && l.DefaultDomainName == "" {
-		bad("project_domain_name", "", "is not set, nor project_domain_id or default_domain_id: Keystone needs the domain of project "+l.ProjectName)
-	}
-	if (l.CertFile == "") != (l.KeyFile == "") {
-		bad("certfile", l.CertFile, "and keyfile must be set together")
-	}
+	errs = append(errs, l.ServiceUser.check(secLimit, " (use_keystone_limits reads the limits as the user these options name)"))
 	return errors.Join(errs...)
 }

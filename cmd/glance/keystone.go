@@ -24,29 +24,13 @@ func newTokens(cfg *configs.Config, logger *slog.Logger) (*keystone.Validator, s
 	if err != nil {
 		return nil, "", err
 	}
-	userDomainID, userDomainName := a.UserDomainID, a.UserDomainName
-	if userDomainID == "" && userDomainName == "" {
-		userDomainID, userDomainName = a.DefaultDomainID, a.DefaultDomainName
-	}
-	projectDomainID, projectDomainName := a.ProjectDomainID, a.ProjectDomainName
-	if projectDomainID == "" && projectDomainName == "" {
-		projectDomainID, projectDomainName = a.DefaultDomainID, a.DefaultDomainName
-	}
 	cacheTime := time.Duration(a.TokenCacheTime) * time.Second
 	if a.TokenCacheTime < 0 {
 		cacheTime = -1
 	}
 	v, err := keystone.New(keystone.Options{
-		AuthURL: a.AuthURL,
-		Credentials: keystone.Credentials{
-			UserID: a.UserID, Username: a.Username, Password: a.Password,
-			UserDomainID: userDomainID, UserDomainName: userDomainName,
-			ProjectID: a.ProjectID, ProjectName: a.ProjectName,
-			ProjectDomainID: projectDomainID, ProjectDomainName: projectDomainName,
-			DomainID: a.DomainID, DomainName: a.DomainName,
-			System:  a.SystemScope == "all",
-			TrustID: a.TrustID,
-		},
+		AuthURL:                   a.AuthURL,
+		Credentials:               credentials(a.ServiceUser),
 		Region:                    a.RegionName,
 		Interface:                 a.Interface,
 		Timeout:                   time.Duration(a.HTTPConnectTimeout) * time.Second,
@@ -120,31 +104,15 @@ func newLimits(cfg *configs.Config, logger *slog.Logger) (*keystone.Limits, erro
 	if err != nil {
 		return nil, err
 	}
-	userDomainID, userDomainName := l.UserDomainID, l.UserDomainName
-	if userDomainID == "" && userDomainName == "" {
-		userDomainID, userDomainName = l.DefaultDomainID, l.DefaultDomainName
-	}
-	projectDomainID, projectDomainName := l.ProjectDomainID, l.ProjectDomainName
-	if projectDomainID == "" && projectDomainName == "" {
-		projectDomainID, projectDomainName = l.DefaultDomainID, l.DefaultDomainName
-	}
 	limits, err := keystone.NewLimits(keystone.Options{
-		AuthURL: l.AuthURL,
-		Credentials: keystone.Credentials{
-			UserID: l.UserID, Username: l.Username, Password: l.Password,
-			UserDomainID: userDomainID, UserDomainName: userDomainName,
-			ProjectID: l.ProjectID, ProjectName: l.ProjectName,
-			ProjectDomainID: projectDomainID, ProjectDomainName: projectDomainName,
-			DomainID: l.DomainID, DomainName: l.DomainName,
-			System:  l.SystemScope == "all",
-			TrustID: l.TrustID,
-		},
-		Region:    l.RegionName,
-		Interface: firstOr(l.ValidInterfaces, "public"),
-		Timeout:   time.Duration(l.Timeout) * time.Second,
-		Retries:   l.ConnectRetries,
-		TLS:       tlsConfig,
-		Logger:    logger.With("logger", "oslo_limit"),
+		AuthURL:     l.AuthURL,
+		Credentials: credentials(l.ServiceUser),
+		Region:      l.RegionName,
+		Interface:   firstOr(l.ValidInterfaces, "public"),
+		Timeout:     time.Duration(l.Timeout) * time.Second,
+		Retries:     l.ConnectRetries,
+		TLS:         tlsConfig,
+		Logger:      logger.With("logger", "oslo_limit"),
 	}, keystone.Endpoint{
 		ID:          l.EndpointID,
 		ServiceType: l.EndpointServiceType,
@@ -163,4 +131,27 @@ func firstOr(list []string, def string) string {
 		return def
 	}
 	return list[0]
+}
+
+// credentials are u's, with default_domain_* standing in for the user's
+// and the project's domain where those are not set, as keystoneauth
+// does.
+func credentials(u configs.ServiceUser) keystone.Credentials {
+	userDomainID, userDomainName := u.UserDomainID, u.UserDomainName
+	if userDomainID == "" && userDomainName == "" {
+		userDomainID, userDomainName = u.DefaultDomainID, u.DefaultDomainName
+	}
+	projectDomainID, projectDomainName := u.ProjectDomainID, u.ProjectDomainName
+	if projectDomainID == "" && projectDomainName == "" {
+		projectDomainID, projectDomainName = u.DefaultDomainID, u.DefaultDomainName
+	}
+	return keystone.Credentials{
+		UserID: u.UserID, Username: u.Username, Password: u.Password,
+		UserDomainID: userDomainID, UserDomainName: userDomainName,
+		ProjectID: u.ProjectID, ProjectName: u.ProjectName,
+		ProjectDomainID: projectDomainID, ProjectDomainName: projectDomainName,
+		DomainID: u.DomainID, DomainName: u.DomainName,
+		System:  u.SystemScope == "all",
+		TrustID: u.TrustID,
+	}
 }
