@@ -132,24 +132,9 @@ EOF
 	} | write_if_changed "$SW_DIR/$s-server.conf" && changed=1
 done
 
-{
-	common "$SW_PORT"
+# middleware writes the filters both proxies' pipelines share.
+middleware() {
 	cat <<EOF
-
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl tempauth copy slo dlo proxy-logging proxy-server
-
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-allow_account_management = true
-
-[filter:tempauth]
-use = egg:swift#tempauth
-user_admin_admin = admin .admin .reseller_admin
-user_test_tester = testing .admin
-user_test2_tester2 = testing2 .admin
-token_life = 86400
 
 [filter:cache]
 use = egg:swift#memcache
@@ -185,6 +170,28 @@ use = egg:swift#slo
 [filter:dlo]
 use = egg:swift#dlo
 EOF
+}
+
+{
+	common "$SW_PORT"
+	cat <<EOF
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl tempauth copy slo dlo proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+allow_account_management = true
+
+[filter:tempauth]
+use = egg:swift#tempauth
+user_admin_admin = admin .admin .reseller_admin
+user_test_tester = testing .admin
+user_test2_tester2 = testing2 .admin
+token_life = 86400
+EOF
+	middleware
 } | write_if_changed "$SW_DIR/proxy-server.conf" && changed=1
 
 # Keystone's proxy is a second process on its own port: in one
@@ -219,41 +226,8 @@ http_request_max_retries = 1
 use = egg:swift#keystoneauth
 reseller_prefix = $KS_PREFIX
 operator_roles = admin, member
-
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = $MEMCACHED
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-
-[filter:healthcheck]
-use = egg:swift#healthcheck
-
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-
-[filter:listing_formats]
-use = egg:swift#listing_formats
-
-[filter:bulk]
-use = egg:swift#bulk
-
-[filter:tempurl]
-use = egg:swift#tempurl
-
-[filter:copy]
-use = egg:swift#copy
-
-[filter:slo]
-use = egg:swift#slo
-
-[filter:dlo]
-use = egg:swift#dlo
 EOF
+	middleware
 } | write_if_changed "$SW_DIR/proxy-keystone-server.conf" && changed=1
 
 # --- rings --------------------------------------------------------------
