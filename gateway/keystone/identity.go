@@ -61,7 +61,7 @@ func newIdentity(opts Options) (*identity, error) {
 	return &identity{
 		opts:     opts,
 		auth:     authOptions(opts.AuthURL, opts.Credentials),
-		endpoint: gophercloud.EndpointOpts{Region: opts.Region, Availability: availability(opts.Interface)},
+		endpoint: gophercloud.EndpointOpts{Region: opts.Region, Availability: availability(opts.Interface, gophercloud.AvailabilityInternal)},
 		provider: provider,
 		log:      opts.Logger,
 	}, nil
@@ -98,15 +98,18 @@ func authOptions(url string, c Credentials) gophercloud.AuthOptions {
 	return ao
 }
 
-// availability reads keystoneauth's interface names, old ones included.
-func availability(iface string) gophercloud.Availability {
+// availability reads keystoneauth's interface names, old ones
+// ("publicURL") included; anything else is def.
+func availability(iface string, def gophercloud.Availability) gophercloud.Availability {
 	switch strings.TrimSuffix(iface, "URL") {
 	case "public":
 		return gophercloud.AvailabilityPublic
+	case "internal":
+		return gophercloud.AvailabilityInternal
 	case "admin":
 		return gophercloud.AvailabilityAdmin
 	}
-	return gophercloud.AvailabilityInternal
+	return def
 }
 
 // bound is the longest one validation may take: logging in and asking,

@@ -225,10 +225,13 @@ func TestAuthOptions(t *testing.T) {
 	if ao := authOptions("http://k:5000", Credentials{UserID: "u", Password: "p"}); ao.Scope != nil {
 		t.Errorf("unscoped got scope %+v", ao.Scope)
 	}
-	for in, want := range map[string]gophercloud.Availability{"publicURL": "public", "admin": "admin", "internal": "internal", "": "internal"} {
-		if got := availability(in); got != want {
+	for in, want := range map[string]gophercloud.Availability{"publicURL": "public", "admin": "admin", "internal": "internal", "": "internal", "bogus": "internal"} {
+		if got := availability(in, gophercloud.AvailabilityInternal); got != want {
 			t.Errorf("availability(%q) = %q, want %q", in, got, want)
 		}
+	}
+	if got := availability("", gophercloud.AvailabilityPublic); got != gophercloud.AvailabilityPublic {
+		t.Errorf("availability with default public = %q", got)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -187,7 +186,7 @@ func (l *Limits) find(ctx context.Context, c *gophercloud.ServiceClient) (*endpo
 	default:
 		return nil, misconfigured("%d services of type %q and name %q", len(found), e.ServiceType, e.ServiceName)
 	}
-	opts := endpoints.ListOpts{ServiceID: found[0].ID, Availability: availabilityOf(e.Interface)}
+	opts := endpoints.ListOpts{ServiceID: found[0].ID, Availability: availability(e.Interface, gophercloud.AvailabilityPublic)}
 	if e.Region != "" {
 		region, err := regions.Get(ctx, c, e.Region).Extract()
 		if gophercloud.ResponseCodeIs(err, http.StatusNotFound) {
@@ -210,18 +209,6 @@ func (l *Limits) find(ctx context.Context, c *gophercloud.ServiceClient) (*endpo
 		return nil, misconfigured("%d %s endpoints of service %s%s", len(eps), opts.Availability, found[0].ID, inRegion(e.Region))
 	}
 	return &eps[0], nil
-}
-
-// availabilityOf reads [oslo_limit] endpoint_interface, public by
-// default; unlike a catalog lookup it names the interface exactly.
-func availabilityOf(iface string) gophercloud.Availability {
-	switch strings.TrimSuffix(iface, "URL") {
-	case "internal":
-		return gophercloud.AvailabilityInternal
-	case "admin":
-		return gophercloud.AvailabilityAdmin
-	}
-	return gophercloud.AvailabilityPublic
 }
 
 // failed words a Keystone call that did not succeed: refused for lack of
