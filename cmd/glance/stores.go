@@ -13,6 +13,7 @@ import (
 	"github.com/go-glance/glance/schemas"
 	"github.com/go-glance/glance/store"
 	_ "github.com/go-glance/glance/store/filesystem" // registers type "file"
+	_ "github.com/go-glance/glance/store/s3"         // registers type "s3"
 )
 
 // newStores builds the backends from [glance_store] (single store) or
