@@ -1,0 +1,95 @@
+package stores
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/go-glance/glance/test/internal/cephtest"
+	"github.com/go-glance/glance/test/internal/glancetest"
+)
+
+// TestServerS3Backend: with enabled_backends = fast:file, objects:s3 an
+// upload sent to the objects store lands as one object named by the
+// image id in the bucket, downloads byte for byte, and deleting the
+// image removes the object; /v2/info/stores/detail shows the s3
+// backend's properties.
+func TestServerS3Backend(t *testing.T) {
+	cephtest.RequireS3(t)
+	bucket := cephtest.NewBucket(t, "glance-server-")
+	dir := t.TempDir()
+	s3 := map[string]string{}
+	for k, v := range s3Options(bucket) {
+		s3[k] = v
+	}
+	s3["store_description"] = "Objects on radosgw"
+	srv := glancetest.MustStart(t, glancetest.Config{Dir: dir, Options: map[string]map[string]string{
+		"DEFAULT":      {"enabled_backends": "fast:file, objects:s3"},
+		"glance_store": {"default_backend": "fast"},
+		"fast":         {"filesystem_store_datadir": filepath.Join(dir, "fast")},
+		"objects":      s3,
+		"paste_deploy": {"flavor": "trusted-auth"},
+	}})
+	// An authenticating proxy vouches for an admin: stores_info_detail
+	// needs the role.
+	c := srv.Client
+	c.Header = http.Header{"X-Identity-Status": {"Confirmed"}, "X-Project-Id": {"admin-project"},
+		"X-User-Id": {"admin-user"}, "X-Roles": {"admin,member,reader"}}
+
+	code, _, body := c.Do(t, http.MethodGet, "/v2/info/stores/detail", nil, nil)
+	if code != http.StatusOK {
+		t.Fatalf("GET /v2/info/stores/detail: %d %s", code, body)
+	}
+	type storeDetail struct {
+		ID         string         `json:"id"`
+		Type       string         `json:"type"`
+		Properties map[string]any `json:"properties"`
+	}
+	var detail struct {
+		Stores []storeDetail `json:"stores"`
+	}
+	if err := json.Unmarshal(body, &detail); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(detail.Stores, func(s storeDetail) bool { return s.ID == "objects" })
+	if i < 0 || detail.Stores[i].Type != "s3" ||
+		detail.Stores[i].Properties["s3_store_large_object_size"] != float64(100) ||
+		detail.Stores[i].Properties["s3_store_large_object_chunk_size"] != float64(5) ||
+		detail.Stores[i].Properties["s3_store_thread_pools"] != float64(10) {
+		t.Fatalf("stores detail lacks the s3 backend's properties: %s", body)
+	}
+	if strings.Contains(string(body), cephtest.S3SecretKey) {
+		t.Fatalf("stores detail shows the secret: %s", body)
+	}
+
+	img := c.MustCreate(t, map[string]any{"name": "on-s3", "disk_format": "raw", "container_format": "bare"})
+	id := img.ID()
+	data := glancetest.MustRandomData(t, 6<<20+123) // more than one part
+	code, _, body = c.Do(t, http.MethodPut, "/v2/images/"+id+"/file", data, http.Header{
+		"Content-Type":       {"application/octet-stream"},
+		"X-Image-Meta-Store": {"objects"},
+	})
+	if code != http.StatusNoContent {
+		t.Fatalf("upload to the objects store: %d %s", code, body)
+	}
+	if got := c.MustGet(t, id); got["stores"] != "objects" || got["status"] != "active" {
+		t.Fatalf("image after upload: stores %v, status %v; want objects, active", got["stores"], got["status"])
+	}
+	if objs := cephtest.S3Objects(t, bucket); !slices.Equal(objs, []string{id}) {
+		t.Fatalf("bucket holds %v, want [%s]", objs, id)
+	}
+	if got := c.MustDownload(t, id); !bytes.Equal(got, data) {
+		t.Fatalf("downloaded %d bytes that differ from the %d uploaded", len(got), len(data))
+	}
+	c.MustDelete(t, id)
+	if objs := cephtest.S3Objects(t, bucket); len(objs) > 0 {
+		t.Fatalf("objects left after deleting the image: %v", objs)
+	}
+	if ups := cephtest.S3Uploads(t, bucket); len(ups) > 0 {
+		t.Fatalf("uploads left after deleting the image: %v", ups)
+	}
+}
