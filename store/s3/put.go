@@ -19,7 +19,7 @@ const cleanupTimeout = time.Minute
 // Put stores data as the object named id. It refuses an id whose
 // object exists (ErrExists), as glance_store does, and writes with
 // If-None-Match: * so that of racing Puts exactly one wins.
-func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error) {
+func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64) (_ domain.StoredData, err error) {
 	if err := validID(id); err != nil {
 		return domain.StoredData{}, err
 	}
@@ -32,7 +32,15 @@ func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64)
 	case !errors.Is(mapErr(ctx, "stat", err), store.ErrNotFound):
 		return domain.StoredData{}, mapErr(ctx, "stat", err)
 	}
-	buf := make([]byte, d.o.ChunkSize)
+	bp := d.bufs.Get().(*[]byte)
+	defer func() {
+		// After a failed request the HTTP transport may still be reading
+		// the buffer: only a Put that succeeded gives it back.
+		if err == nil {
+			d.bufs.Put(bp)
+		}
+	}()
+	buf := *bp
 	n, err := io.ReadFull(data, buf)
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:

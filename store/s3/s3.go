@@ -64,6 +64,9 @@ type Driver struct {
 
 	bucketMu    sync.Mutex
 	bucketReady bool
+
+	// bufs holds part buffers of ChunkSize bytes, one per running Put.
+	bufs sync.Pool
 }
 
 var (
@@ -95,7 +98,12 @@ func New(o Options) (*Driver, error) {
 	if o.Secure {
 		scheme = "s3+https"
 	}
-	return &Driver{o: o, core: c, scheme: scheme}, nil
+	d := &Driver{o: o, core: c, scheme: scheme}
+	d.bufs.New = func() any {
+		b := make([]byte, o.ChunkSize)
+		return &b
+	}
+	return d, nil
 }
 
 // Describe shows what glance_store shows of an s3 store.
