@@ -18,8 +18,17 @@ const cleanupTimeout = time.Minute
 
 // Put stores data as the object named id. It refuses an id whose
 // object exists (ErrExists), as glance_store does, and writes with
-// If-None-Match: * so that of racing Puts exactly one wins.
-func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64) (_ domain.StoredData, err error) {
+// If-None-Match: * so that of racing Puts exactly one wins. A missing
+// bucket is ErrUnavailable: the store is not set up to take data.
+func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error) {
+	got, err := d.put(ctx, id, data)
+	if errors.Is(err, store.ErrNotFound) {
+		err = fmt.Errorf("bucket %s (s3_store_create_bucket_on_put is %t): %v: %w", d.o.Bucket, d.o.CreateBucket, err, store.ErrUnavailable)
+	}
+	return got, err
+}
+
+func (d *Driver) put(ctx context.Context, id string, data io.Reader) (_ domain.StoredData, err error) {
 	if err := validID(id); err != nil {
 		return domain.StoredData{}, err
 	}

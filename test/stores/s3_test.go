@@ -59,7 +59,8 @@ func TestS3Conformance(t *testing.T) {
 
 // TestS3CreateBucketOnPut: with s3_store_create_bucket_on_put the first
 // Put makes the bucket; without it a Put into a missing bucket fails
-// and makes none.
+// (unavailable: a 404 would tell the client its image is missing) and
+// makes none.
 func TestS3CreateBucketOnPut(t *testing.T) {
 	cephtest.RequireS3(t)
 	bucket := "glance-create-" + storetest.NewID()[:8]
@@ -69,8 +70,11 @@ func TestS3CreateBucketOnPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Put(t.Context(), storetest.NewID(), bytes.NewReader([]byte("x")), 1); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("Put into a missing bucket without s3_store_create_bucket_on_put: %v, want ErrNotFound", err)
+	if _, err := d.Put(t.Context(), storetest.NewID(), bytes.NewReader([]byte("x")), 1); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Put into a missing bucket without s3_store_create_bucket_on_put: %v, want ErrUnavailable", err)
+	}
+	if ok, err := cephtest.S3Client(t).BucketExists(t.Context(), bucket); ok || err != nil {
+		t.Fatalf("bucket exists after the refused Put: %v, %v", ok, err)
 	}
 	opts["s3_store_create_bucket_on_put"] = "true"
 	d, err = store.Open("s3", "", opts)
