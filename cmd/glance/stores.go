@@ -14,6 +14,7 @@ import (
 	"github.com/go-glance/glance/store"
 	_ "github.com/go-glance/glance/store/filesystem" // registers type "file"
 	_ "github.com/go-glance/glance/store/s3"         // registers type "s3"
+	_ "github.com/go-glance/glance/store/swift"      // registers type "swift"
 )
 
 // newStores builds the backends from [glance_store] (single store) or

@@ -1,0 +1,62 @@
+package swift
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-glance/glance/store"
+)
+
+// Glance's defaults for the options Open reads.
+const (
+	defaultContainer       = "glance"
+	defaultLargeObjectSize = 5 * 1024 // MiB
+	defaultChunkSize       = 200      // MiB
+	mib                    = 1 << 20
+)
+
+func init() { store.Register("swift", Open) }
+
+// Open builds the store of type "swift" from its section, with
+// glance_store's option names: swift_store_auth_address,
+// swift_store_auth_version (1 only), swift_store_user (account:user),
+// swift_store_key, swift_store_container,
+// swift_store_create_container_on_put, swift_store_large_object_size and
+// swift_store_large_object_chunk_size (MiB). A swift references file
+// (swift_store_config_file), Keystone auth and the multi-tenant mode
+// are refused rather than ignored, as data would go elsewhere than the
+// operator meant.
+func Open(backendID string, opts store.Options) (store.Driver, error) {
+	if opts.String("swift_store_config_file", "") != "" {
+		return nil, errors.New("swift_store_config_file is not supported: set swift_store_auth_address, swift_store_user and swift_store_key in the store's section")
+	}
+	if mt, err := opts.Bool("swift_store_multi_tenant", false); err != nil {
+		return nil, err
+	} else if mt {
+		return nil, errors.New("swift_store_multi_tenant is not supported")
+	}
+	if v := strings.TrimSpace(opts.String("swift_store_auth_version", "1")); v != "1" {
+		return nil, fmt.Errorf("option swift_store_auth_version: %q is not supported: only 1 (tempauth-style) is", v)
+	}
+	o := Options{
+		AuthAddress: opts.String("swift_store_auth_address", ""),
+		User:        opts.String("swift_store_user", ""),
+		Key:         opts.String("swift_store_key", ""),
+		Container:   opts.String("swift_store_container", defaultContainer),
+		BackendID:   backendID,
+	}
+	var err error
+	if o.CreateContainer, err = opts.Bool("swift_store_create_container_on_put", false); err != nil {
+		return nil, err
+	}
+	if o.LargeObjectSize, err = opts.Int("swift_store_large_object_size", defaultLargeObjectSize); err != nil {
+		return nil, err
+	}
+	if o.ChunkSize, err = opts.Int("swift_store_large_object_chunk_size", defaultChunkSize); err != nil {
+		return nil, err
+	}
+	o.LargeObjectSize *= mib
+	o.ChunkSize *= mib
+	return New(o)
+}
