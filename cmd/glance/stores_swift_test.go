@@ -44,7 +44,7 @@ func TestNewStoresSwift(t *testing.T) {
 
 	// Options glance_store reads but this driver does not act on stop
 	// the start rather than send data elsewhere.
-	bad := strings.Replace(content, "swift_store_auth_version = 1", "swift_store_auth_version = 3", 1)
+	bad := strings.Replace(content, "swift_store_auth_version = 1", "swift_store_auth_version = 2", 1)
 	if err := os.WriteFile(conf, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +52,6 @@ func TestNewStoresSwift(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := newStores(t.Context(), cfg, slog.New(slog.NewTextHandler(&log, nil)), 0); err == nil || !strings.Contains(err.Error(), "swift_store_auth_version") {
-		t.Errorf("auth version 3: %v, want an error naming swift_store_auth_version", err)
+		t.Errorf("auth version 2: %v, want an error naming swift_store_auth_version", err)
 	}
 }

@@ -20,11 +20,14 @@ func init() { store.Register("swift", Open) }
 
 // Open builds the store of type "swift" from its section, with
 // glance_store's option names: swift_store_auth_address,
-// swift_store_auth_version (1 only), swift_store_user (account:user),
+// swift_store_auth_version (1, tempauth-style, or 3, Keystone with the
+// users and projects of domain "default"), swift_store_user
+// (account:user, or project:user for Keystone), swift_store_region and
+// swift_store_endpoint_type (for the catalog's object-store endpoint),
 // swift_store_key, swift_store_container,
 // swift_store_create_container_on_put, swift_store_large_object_size and
 // swift_store_large_object_chunk_size (MiB). A swift references file
-// (swift_store_config_file), Keystone auth and the multi-tenant mode
+// (swift_store_config_file), auth version 2 and the multi-tenant mode
 // are refused rather than ignored, as data would go elsewhere than the
 // operator meant.
 func Open(backendID string, opts store.Options) (store.Driver, error) {
@@ -36,10 +39,28 @@ func Open(backendID string, opts store.Options) (store.Driver, error) {
 	} else if mt {
 		return nil, errors.New("swift_store_multi_tenant is not supported")
 	}
-	if v := strings.TrimSpace(opts.String("swift_store_auth_version", "1")); v != "1" {
-		return nil, fmt.Errorf("option swift_store_auth_version: %q is not supported: only 1 (tempauth-style) is", v)
+	o := Options{}
+	switch v := strings.TrimSpace(opts.String("swift_store_auth_version", "1")); v {
+	case "1":
+		o.AuthVersion = 1
+	case "3":
+		o.AuthVersion = 3
+	default:
+		return nil, fmt.Errorf("option swift_store_auth_version: %q is not supported: only 1 (tempauth-style) and 3 (Keystone) are", v)
 	}
-	o := Options{
+	switch v := opts.String("swift_store_endpoint_type", "publicURL"); v {
+	case "publicURL", "public":
+		o.Interface = "public"
+	case "internalURL", "internal":
+		o.Interface = "internal"
+	case "adminURL", "admin":
+		o.Interface = "admin"
+	default:
+		return nil, fmt.Errorf("option swift_store_endpoint_type: %q is not one of publicURL, internalURL, adminURL", v)
+	}
+	o.Region = opts.String("swift_store_region", "")
+	o = Options{
+		AuthVersion: o.AuthVersion, Interface: o.Interface, Region: o.Region,
 		AuthAddress: opts.String("swift_store_auth_address", ""),
 		User:        opts.String("swift_store_user", ""),
 		Key:         opts.String("swift_store_key", ""),

@@ -29,7 +29,8 @@ func TestOpenDefaults(t *testing.T) {
 
 func TestOpenRefuses(t *testing.T) {
 	for name, set := range map[string][2]string{
-		"auth version 3":   {"swift_store_auth_version", "3"},
+		"auth version 4":   {"swift_store_auth_version", "4"},
+		"endpoint type":    {"swift_store_endpoint_type", "public_url"},
 		"config file":      {"swift_store_config_file", "/etc/glance/swift.conf"},
 		"multi tenant":     {"swift_store_multi_tenant", "True"},
 		"bad size":         {"swift_store_large_object_size", "big"},

@@ -5,8 +5,9 @@
 // the same container, joined by a Dynamic Large Object manifest
 // (X-Object-Manifest). Location URLs carry the credentials, as Glance
 // records them: swift+http://account%3Auser:key@host/auth/v1.0/container/id.
-// Authentication is tempauth's (v1): a GET of the auth address with
-// X-Auth-User and X-Auth-Key.
+// Authentication is tempauth's (v1: a GET of the auth address with
+// X-Auth-User and X-Auth-Key) or Keystone's (v3: a password login scoped
+// to a project, the storage URL taken from the catalog).
 package swift
 
 import (
@@ -30,10 +31,18 @@ import (
 
 // Options configures a Swift store.
 type Options struct {
-	// AuthAddress is the tempauth login URL (http://host:8080/auth/v1.0).
+	// AuthAddress is the tempauth login URL (http://host:8080/auth/v1.0)
+	// or, with AuthVersion 3, Keystone's (http://host:5000/v3).
 	AuthAddress string
-	// User is account:user, Key its key.
+	// AuthVersion is 1 (tempauth-style, the default) or 3 (Keystone).
+	AuthVersion int
+	// User is account:user for v1, project:user for v3; Key its key or
+	// password.
 	User, Key string
+	// UserDomainID and ProjectDomainID scope a v3 login ("default" if
+	// empty); Region and Interface pick the object-store endpoint of the
+	// catalog (any region, "public" if empty).
+	UserDomainID, ProjectDomainID, Region, Interface string
 	// Container holds the images and their segments.
 	Container string
 	// CreateContainer creates Container on the first Put if missing.
@@ -117,6 +126,12 @@ func New(o Options) (*Driver, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("option swift_store_auth_address: %q is not an http(s) URL", o.AuthAddress)
 	}
+	if o.AuthVersion == 0 {
+		o.AuthVersion = 1
+	}
+	if o.AuthVersion != 1 && o.AuthVersion != 3 {
+		return nil, fmt.Errorf("option swift_store_auth_version: %d is not supported: only 1 and 3 are", o.AuthVersion)
+	}
 	if o.User == "" || o.Key == "" {
 		return nil, errors.New("options swift_store_user and swift_store_key are required")
 	}
@@ -199,6 +214,26 @@ func (d *Driver) auth(ctx context.Context) (string, string, error) {
 	if tok != "" {
 		return su, tok, nil
 	}
+	var err error
+	if d.o.AuthVersion == 3 {
+		su, tok, err = d.loginV3(ctx)
+	} else {
+		su, tok, err = d.loginV1(ctx)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if su == "" || tok == "" {
+		return "", "", fmt.Errorf("login to Swift answered no storage URL or token: %w", store.ErrUnavailable)
+	}
+	d.mu.Lock()
+	d.storageURL, d.token = su, tok
+	d.mu.Unlock()
+	return su, tok, nil
+}
+
+// loginV1 is tempauth's login: a GET with X-Auth-User and X-Auth-Key.
+func (d *Driver) loginV1(ctx context.Context) (string, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.o.AuthAddress, nil)
 	if err != nil {
 		return "", "", err
@@ -214,14 +249,94 @@ func (d *Driver) auth(ctx context.Context) (string, string, error) {
 	if resp.StatusCode/100 != 2 {
 		return "", "", fmt.Errorf("login as %s to Swift answered %s: %w", d.o.User, resp.Status, store.ErrUnavailable)
 	}
-	su, tok = resp.Header.Get("X-Storage-Url"), resp.Header.Get("X-Auth-Token")
-	if su == "" || tok == "" {
-		return "", "", fmt.Errorf("login to Swift answered no storage URL or token: %w", store.ErrUnavailable)
+	return resp.Header.Get("X-Storage-Url"), resp.Header.Get("X-Auth-Token"), nil
+}
+
+// loginV3 gets a project-scoped token from Keystone with a password and
+// finds the object-store endpoint in its catalog.
+func (d *Driver) loginV3(ctx context.Context) (string, string, error) {
+	project, user, _ := strings.Cut(d.o.User, ":")
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
 	}
-	d.mu.Lock()
-	d.storageURL, d.token = su, tok
-	d.mu.Unlock()
-	return su, tok, nil
+	var reqBody struct {
+		Auth struct {
+			Identity struct {
+				Methods  []string `json:"methods"`
+				Password struct {
+					User struct {
+						Name   string `json:"name"`
+						Domain struct {
+							ID string `json:"id"`
+						} `json:"domain"`
+						Password string `json:"password"`
+					} `json:"user"`
+				} `json:"password"`
+			} `json:"identity"`
+			Scope struct {
+				Project struct {
+					Name   string `json:"name"`
+					Domain struct {
+						ID string `json:"id"`
+					} `json:"domain"`
+				} `json:"project"`
+			} `json:"scope"`
+		} `json:"auth"`
+	}
+	a := &reqBody.Auth
+	a.Identity.Methods = []string{"password"}
+	a.Identity.Password.User.Name = user
+	a.Identity.Password.User.Domain.ID = or(d.o.UserDomainID, "default")
+	a.Identity.Password.User.Password = d.o.Key
+	a.Scope.Project.Name = project
+	a.Scope.Project.Domain.ID = or(d.o.ProjectDomainID, "default")
+	b, err := json.Marshal(&reqBody)
+	if err != nil {
+		return "", "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(d.o.AuthAddress, "/")+"/auth/tokens", strings.NewReader(string(b)))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return "", "", netErr(ctx, "Keystone login", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return "", "", fmt.Errorf("login as %s to Keystone answered %s: %w", d.o.User, resp.Status, store.ErrUnavailable)
+	}
+	var token struct {
+		Token struct {
+			Catalog []struct {
+				Type      string `json:"type"`
+				Endpoints []struct {
+					Interface string `json:"interface"`
+					Region    string `json:"region"`
+					URL       string `json:"url"`
+				} `json:"endpoints"`
+			} `json:"catalog"`
+		} `json:"token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&token); err != nil {
+		return "", "", fmt.Errorf("the token from Keystone: %v: %w", err, store.ErrUnavailable)
+	}
+	for _, svc := range token.Token.Catalog {
+		if svc.Type != "object-store" {
+			continue
+		}
+		for _, ep := range svc.Endpoints {
+			if ep.Interface == or(d.o.Interface, "public") && (d.o.Region == "" || ep.Region == d.o.Region) {
+				return strings.TrimSuffix(ep.URL, "/"), resp.Header.Get("X-Subject-Token"), nil
+			}
+		}
+	}
+	return "", "", fmt.Errorf("the catalog of Keystone has no %s object-store endpoint: %w", or(d.o.Interface, "public"), store.ErrUnavailable)
 }
 
 func (d *Driver) forgetToken(tok string) {

@@ -11,6 +11,7 @@ import (
 	"github.com/go-glance/glance/store"
 	"github.com/go-glance/glance/store/storetest"
 	"github.com/go-glance/glance/store/swift"
+	"github.com/go-glance/glance/test/internal/keystonetest"
 	"github.com/go-glance/glance/test/internal/swifttest"
 )
 
@@ -144,4 +145,46 @@ func TestSwiftRefusals(t *testing.T) {
 	if _, err := good.Stat(t.Context(), url); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Stat after Delete: %v, want ErrNotFound", err)
 	}
+}
+
+// TestSwiftKeystoneConformance runs the suite with Keystone v3 auth: a
+// project member's password login, the storage URL from the catalog.
+func TestSwiftKeystoneConformance(t *testing.T) {
+	keystonetest.Require(t)
+	swifttest.RequireKeystone(t)
+	p := keystonetest.AlphaMember
+	tok := keystonetest.MustToken(t, p)
+	s := swifttest.KeystoneSession(tok.ID, tok.ProjectID)
+	containers := map[store.Driver]string{}
+	storetest.Run(t,
+		func(t *testing.T) store.Driver {
+			b := make([]byte, 6)
+			_, _ = rand.Read(b)
+			container := "glance-test-" + hex.EncodeToString(b)
+			t.Cleanup(func() { s.RemoveContainer(t, container) })
+			d, err := swift.New(swift.Options{
+				AuthAddress:     keystonetest.AuthURL,
+				AuthVersion:     3,
+				User:            p.Project + ":" + p.Name,
+				Key:             p.Password(),
+				Container:       container,
+				CreateContainer: true,
+				LargeObjectSize: swiftChunk,
+				ChunkSize:       swiftChunk,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			containers[d] = container
+			return d
+		},
+		storetest.Leftovers(func(t *testing.T, d store.Driver) []string {
+			var names []string
+			for _, o := range s.Objects(t, containers[d]) {
+				names = append(names, o.Name)
+			}
+			return names
+		}),
+		storetest.PartSize(swiftChunk),
+	)
 }
