@@ -441,18 +441,18 @@ func drop(resp *http.Response) {
 	resp.Body.Close()
 }
 
-// head returns the object's size and manifest header.
-func (d *Driver) head(ctx context.Context, container, obj string) (int64, string, error) {
+// head returns the object's size and headers.
+func (d *Driver) head(ctx context.Context, container, obj string) (int64, http.Header, error) {
 	resp, err := d.simple(ctx, http.MethodHead, container+"/"+obj, "", nil)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	drop(resp)
 	n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	if err != nil {
-		return 0, "", fmt.Errorf("HEAD %s/%s: no Content-Length", container, obj)
+		return 0, nil, fmt.Errorf("HEAD %s/%s: no Content-Length", container, obj)
 	}
-	return n, resp.Header.Get("X-Object-Manifest"), nil
+	return n, resp.Header, nil
 }
 
 // Stat returns the size of the object (of all its segments for a manifest).
@@ -531,10 +531,11 @@ func (d *Driver) Delete(ctx context.Context, loc string) error {
 	if err != nil {
 		return err
 	}
-	_, manifest, err := d.head(ctx, c, o)
+	_, hdr, err := d.head(ctx, c, o)
 	if err != nil {
 		return err
 	}
+	manifest := hdr.Get("X-Object-Manifest")
 	if err := d.deleteObject(ctx, c, o); err != nil {
 		return err
 	}
@@ -550,8 +551,22 @@ func (d *Driver) Delete(ctx context.Context, loc string) error {
 	if err1 != nil || err2 != nil || prefix == "" {
 		return nil
 	}
+	// A listing may not show every segment yet: those the manifest
+	// counts (manifests this driver wrote say how many) go by name.
+	n, _ := strconv.Atoi(hdr.Get(segmentsHeader))
+	for i := 1; i <= n && i <= maxSegments; i++ {
+		if err := d.deleteObject(ctx, mc, fmt.Sprintf("%s%05d", prefix, i)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	return d.deletePrefix(ctx, mc, prefix)
 }
+
+// segmentsHeader records on a manifest the number of its segments.
+const segmentsHeader = "X-Object-Meta-Segments"
+
+// maxSegments bounds the segments Delete removes by name.
+const maxSegments = 100000
 
 func (d *Driver) deleteObject(ctx context.Context, c, o string) error {
 	resp, err := d.simple(ctx, http.MethodDelete, c+"/"+o, "", nil)
@@ -815,6 +830,7 @@ func (d *Driver) putLarge(ctx context.Context, c, id string, src *reader) (err e
 	// show an object just written yet. putObject returns only once Swift
 	// has answered, so no segment is written after its DELETE.
 	var names []string
+	empty := 0 // 1 when the last segment written was empty and removed
 	defer func() {
 		if err != nil {
 			for _, name := range names {
@@ -834,6 +850,7 @@ func (d *Driver) putLarge(ctx context.Context, c, id string, src *reader) (err e
 			if err := d.deleteObject(ctx, c, name); err != nil {
 				return err
 			}
+			empty = 1
 			break
 		}
 		if seg.eof || seg.count < d.o.ChunkSize {
@@ -845,6 +862,7 @@ func (d *Driver) putLarge(ctx context.Context, c, id string, src *reader) (err e
 	}
 	hdr := http.Header{
 		"X-Object-Manifest": {url.PathEscape(c) + "/" + url.PathEscape(prefix)},
+		segmentsHeader:      {strconv.Itoa(len(names) - empty)},
 	}
 	return d.putObject(ctx, c, id, http.NoBody, nil, hdr)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -84,10 +85,26 @@ func TestSwiftLayout(t *testing.T) {
 		}
 	}
 	if len(segs) != 3 {
-		t.Errorf("segments = %v, want 3", segs)
+		t.Fatalf("segments = %v, want 3", segs)
 	}
 	if string(s.Get(t, c, id)) != string(data) {
 		t.Error("the manifest does not read as the data")
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodHead, s.StorageURL+"/"+c+"/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Auth-Token", s.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if m := resp.Header.Get("X-Object-Manifest"); m != c+"/"+strings.TrimSuffix(segs[0], "00001") {
+		t.Errorf("X-Object-Manifest = %q, want the segments' prefix", m)
+	}
+	if n := resp.Header.Get("X-Object-Meta-Segments"); n != "3" {
+		t.Errorf("X-Object-Meta-Segments = %q, want 3", n)
 	}
 	if err := d.Delete(t.Context(), got.URL); err != nil {
 		t.Fatal(err)
