@@ -77,26 +77,9 @@ var passwordPlugins = []string{"password", "v3password"}
 
 func (c *Config) authtokenOptions() []option {
 	a, s := &c.Authtoken, secKeystone
-	return []option{
+	return append(serviceUserOptions(s, &a.ServiceUser),
 		strOpt(s, "www_authenticate_uri", "", &a.WWWAuthenticateURI).alias(s, "auth_uri").checked(checkOptionalURL),
-		strOpt(s, "auth_type", "", &a.AuthType).alias(s, "auth_plugin"),
 		strOpt(s, "auth_section", "", &a.AuthSection).notYet("the service user's options are read from [keystone_authtoken] only"),
-		strOpt(s, "auth_url", "", &a.AuthURL).checked(checkOptionalURL),
-		strOpt(s, "username", "", &a.Username).alias(s, "user_name"),
-		strOpt(s, "user_id", "", &a.UserID),
-		strOpt(s, "password", "", &a.Password),
-		strOpt(s, "user_domain_name", "", &a.UserDomainName),
-		strOpt(s, "user_domain_id", "", &a.UserDomainID),
-		strOpt(s, "project_name", "", &a.ProjectName).alias(s, "tenant_name"),
-		strOpt(s, "project_id", "", &a.ProjectID).alias(s, "tenant_id"),
-		strOpt(s, "project_domain_name", "", &a.ProjectDomainName),
-		strOpt(s, "project_domain_id", "", &a.ProjectDomainID),
-		strOpt(s, "default_domain_id", "", &a.DefaultDomainID),
-		strOpt(s, "default_domain_name", "", &a.DefaultDomainName),
-		strOpt(s, "domain_id", "", &a.DomainID),
-		strOpt(s, "domain_name", "", &a.DomainName),
-		strOpt(s, "system_scope", "", &a.SystemScope).checked(checkSystemScope),
-		strOpt(s, "trust_id", "", &a.TrustID),
 		strOpt(s, "region_name", "", &a.RegionName),
 		choiceOpt(s, "interface", "internal", interfaces, &a.Interface),
 		strOpt(s, "auth_version", "", &a.AuthVersion).notYet("the Identity API v3 is always used"),
@@ -105,8 +88,6 @@ func (c *Config) authtokenOptions() []option {
 		intOpt(s, "http_connect_timeout", "0", 0, noMax, &a.HTTPConnectTimeout),
 		intOpt(s, "http_request_max_retries", "3", 0, noMax, &a.HTTPRequestMaxRetries),
 		strOpt(s, "cache", "", &a.Cache).notYet(inProcessCache),
-		strOpt(s, "certfile", "", &a.CertFile),
-		strOpt(s, "keyfile", "", &a.KeyFile),
 		strOpt(s, "cafile", "", &a.CAFile),
 		boolOpt(s, "insecure", "false", &a.Insecure),
 		listOpt(s, "memcached_servers", "", &a.MemcachedServers).alias(s, "memcache_servers").notYet(inProcessCache),
@@ -126,7 +107,7 @@ func (c *Config) authtokenOptions() []option {
 		boolOpt(s, "service_token_roles_required", "false", &a.ServiceTokenRolesRequired),
 		strOpt(s, "service_type", "", &a.ServiceType).
 			notYet("tokens of application credentials with access rules are refused whatever the rules say"),
-	}
+	)
 }
 
 // CheckAuthtoken returns why [keystone_authtoken] does not say enough to
@@ -136,6 +117,32 @@ func (c *Config) authtokenOptions() []option {
 // it before serving, where a missing option would fail every request.
 func (c *Config) CheckAuthtoken() error {
 	return c.Authtoken.ServiceUser.check(secKeystone, " (the keystone flavor validates tokens as the service user these options name)")
+}
+
+// serviceUserOptions binds keystoneauth's password plugin options of
+// section s to u.
+func serviceUserOptions(s string, u *ServiceUser) []option {
+	return []option{
+		strOpt(s, "auth_type", "", &u.AuthType).alias(s, "auth_plugin"),
+		strOpt(s, "auth_url", "", &u.AuthURL).checked(checkOptionalURL),
+		strOpt(s, "username", "", &u.Username).alias(s, "user_name"),
+		strOpt(s, "user_id", "", &u.UserID),
+		strOpt(s, "password", "", &u.Password),
+		strOpt(s, "user_domain_name", "", &u.UserDomainName),
+		strOpt(s, "user_domain_id", "", &u.UserDomainID),
+		strOpt(s, "project_name", "", &u.ProjectName).alias(s, "tenant_name"),
+		strOpt(s, "project_id", "", &u.ProjectID).alias(s, "tenant_id"),
+		strOpt(s, "project_domain_name", "", &u.ProjectDomainName),
+		strOpt(s, "project_domain_id", "", &u.ProjectDomainID),
+		strOpt(s, "default_domain_id", "", &u.DefaultDomainID),
+		strOpt(s, "default_domain_name", "", &u.DefaultDomainName),
+		strOpt(s, "domain_id", "", &u.DomainID),
+		strOpt(s, "domain_name", "", &u.DomainName),
+		strOpt(s, "system_scope", "", &u.SystemScope).checked(checkSystemScope),
+		strOpt(s, "trust_id", "", &u.TrustID),
+		strOpt(s, "certfile", "", &u.CertFile),
+		strOpt(s, "keyfile", "", &u.KeyFile),
+	}
 }
 
 // ServiceUser is a Keystone user the service logs in as with a password

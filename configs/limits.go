@@ -39,38 +39,19 @@ type OsloLimit struct {
 
 func (c *Config) limitOptions() []option {
 	l, s := &c.OsloLimit, secLimit
-	return []option{
+	return append(serviceUserOptions(s, &l.ServiceUser),
 		strOpt(s, "endpoint_id", "", &l.EndpointID),
 		strOpt(s, "endpoint_service_type", "", &l.EndpointServiceType),
 		strOpt(s, "endpoint_service_name", "", &l.EndpointServiceName),
 		strOpt(s, "endpoint_region_name", "", &l.EndpointRegionName),
 		choiceOpt(s, "endpoint_interface", "public", interfaces, &l.EndpointInterface),
-		strOpt(s, "auth_type", "", &l.AuthType).alias(s, "auth_plugin"),
-		strOpt(s, "auth_url", "", &l.AuthURL).checked(checkOptionalURL),
-		strOpt(s, "username", "", &l.Username).alias(s, "user_name"),
-		strOpt(s, "user_id", "", &l.UserID),
-		strOpt(s, "password", "", &l.Password),
-		strOpt(s, "user_domain_name", "", &l.UserDomainName),
-		strOpt(s, "user_domain_id", "", &l.UserDomainID),
-		strOpt(s, "project_name", "", &l.ProjectName).alias(s, "tenant_name"),
-		strOpt(s, "project_id", "", &l.ProjectID).alias(s, "tenant_id"),
-		strOpt(s, "project_domain_name", "", &l.ProjectDomainName),
-		strOpt(s, "project_domain_id", "", &l.ProjectDomainID),
-		strOpt(s, "default_domain_id", "", &l.DefaultDomainID),
-		strOpt(s, "default_domain_name", "", &l.DefaultDomainName),
-		strOpt(s, "domain_id", "", &l.DomainID),
-		strOpt(s, "domain_name", "", &l.DomainName),
-		strOpt(s, "system_scope", "", &l.SystemScope).checked(checkSystemScope),
-		strOpt(s, "trust_id", "", &l.TrustID),
 		strOpt(s, "region_name", "", &l.RegionName),
 		choiceListOpt(s, "valid_interfaces", "public", interfaces, &l.ValidInterfaces),
 		intOpt(s, "timeout", "0", 0, noMax, &l.Timeout),
 		intOpt(s, "connect_retries", "0", 0, noMax, &l.ConnectRetries),
 		strOpt(s, "cafile", "", &l.CAFile),
-		strOpt(s, "certfile", "", &l.CertFile),
-		strOpt(s, "keyfile", "", &l.KeyFile),
 		boolOpt(s, "insecure", "false", &l.Insecure),
-	}
+	)
 }
 
 // CheckOsloLimit returns why [oslo_limit] does not say enough to read
