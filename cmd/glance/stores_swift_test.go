@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,18 +20,7 @@ func TestNewStoresSwift(t *testing.T) {
 		"[objects]\nswift_store_auth_address = http://127.0.0.1:8080/auth/v1.0\nswift_store_auth_version = 1\n" +
 		"swift_store_user = test:tester\nswift_store_key = testing\nswift_store_container = images\n" +
 		"swift_store_large_object_size = 100\nswift_store_large_object_chunk_size = 10\n"
-	if err := os.WriteFile(conf, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := configs.Load([]string{conf}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	stores, infos, err := newStores(t.Context(), cfg, slog.New(slog.NewTextHandler(&log, nil)), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stores, infos, log := mustNewStores(t, conf, content)
 	if ids := stores.IDs(); !slices.Equal(ids, []string{"objects"}) {
 		t.Fatalf("backends %v, want [objects]; log:\n%s", ids, log.String())
 	}
@@ -48,10 +36,11 @@ func TestNewStoresSwift(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err = configs.Load([]string{conf}, nil); err != nil {
+	cfg, err := configs.Load([]string{conf}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := newStores(t.Context(), cfg, slog.New(slog.NewTextHandler(&log, nil)), 0); err == nil || !strings.Contains(err.Error(), "swift_store_auth_version") {
+	if _, _, err := newStores(t.Context(), cfg, slog.New(slog.NewTextHandler(log, nil)), 0); err == nil || !strings.Contains(err.Error(), "swift_store_auth_version") {
 		t.Errorf("auth version 2: %v, want an error naming swift_store_auth_version", err)
 	}
 }

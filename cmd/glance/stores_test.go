@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-glance/glance/configs"
 	"github.com/go-glance/glance/domain"
+	"github.com/go-glance/glance/gateway"
 	"github.com/go-glance/glance/store"
 )
 
@@ -23,18 +24,7 @@ func TestNewStoresByType(t *testing.T) {
 	content := "[DEFAULT]\nenabled_backends = fast:file, cold:rbd\n[glance_store]\ndefault_backend = fast\n" +
 		"[fast]\nfilesystem_store_datadir = " + fast + "\nfilesystem_store_file_perm = 640\nstore_description = Fast disks\n" +
 		"[cold]\nrbd_store_pool = images\n"
-	if err := os.WriteFile(conf, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := configs.Load([]string{conf}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	stores, infos, err := newStores(t.Context(), cfg, slog.New(slog.NewTextHandler(&log, nil)), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stores, infos, log := mustNewStores(t, conf, content)
 	if ids := stores.IDs(); !slices.Equal(ids, []string{"fast"}) {
 		t.Fatalf("backends %v, want [fast]", ids)
 	}
@@ -65,4 +55,23 @@ func TestNewStoresByType(t *testing.T) {
 	if reg, ok := stores.(*store.Registry); !ok || reg.Backends()[0].Stats().BytesWritten.Load() != 1 {
 		t.Errorf("the backend's counters do not show the byte written")
 	}
+}
+
+// mustNewStores writes content to conf and builds the stores as the
+// server does, returning what it logged.
+func mustNewStores(t *testing.T, conf, content string) (domain.Stores, []gateway.StoreInfo, *bytes.Buffer) {
+	t.Helper()
+	if err := os.WriteFile(conf, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := configs.Load([]string{conf}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	stores, infos, err := newStores(t.Context(), cfg, slog.New(slog.NewTextHandler(&log, nil)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stores, infos, &log
 }
