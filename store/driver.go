@@ -130,3 +130,12 @@ type DirectURLer interface {
 	// Errors: as Stat.
 	DirectURL(ctx context.Context, url string) (string, error)
 }
+
+// Caveats is implemented by drivers that read options they do not act
+// on; the server logs each caveat as a WARNING at start, so that no
+// option is silently ignored.
+type Caveats interface {
+	// Caveats names each option set in the driver's section that has no
+	// effect, and why.
+	Caveats() []string
+}

@@ -43,6 +43,11 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, st
 		if err != nil {
 			return nil, nil, err
 		}
+		if c, ok := d.(store.Caveats); ok {
+			for _, why := range c.Caveats() {
+				logger.Warn("[" + b.Name + "] " + why)
+			}
+		}
 		cleanup(ctx, b.Name, d, logger, staleAfter)
 		backends = append(backends, store.NewBackend(b.Name, d))
 		infos = append(infos, gateway.StoreInfo{

@@ -31,8 +31,23 @@ func Open(backendID string, opts store.Options) (store.Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(o)
+	d, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []struct{ name, why string }{
+		{"s3_store_thread_pools", "parts go up one at a time"},
+		{"s3_store_large_object_size", "data longer than one s3_store_large_object_chunk_size always goes up in parts"},
+	} {
+		if _, set := opts[c.name]; set {
+			d.caveats = append(d.caveats, c.name+" is set but not acted on in this version: "+c.why)
+		}
+	}
+	return d, nil
 }
+
+// Caveats implements store.Caveats.
+func (d *Driver) Caveats() []string { return d.caveats }
 
 func parseOptions(backendID string, opts store.Options) (Options, error) {
 	o := Options{

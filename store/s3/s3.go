@@ -61,6 +61,8 @@ type Driver struct {
 	o      Options
 	core   *minio.Core
 	scheme string
+	// caveats name the options of the section that have no effect.
+	caveats []string
 
 	bucketMu    sync.Mutex
 	bucketReady bool

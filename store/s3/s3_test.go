@@ -131,3 +131,21 @@ func TestInvalidIDs(t *testing.T) {
 		}
 	}
 }
+
+// Options read but not acted on are named, so the server warns of them.
+func TestCaveats(t *testing.T) {
+	opts := store.Options{"s3_store_host": "127.0.0.1:7480", "s3_store_access_key": "a", "s3_store_secret_key": "s",
+		"s3_store_bucket": "images", "s3_store_thread_pools": "4"}
+	d, err := Open("objects", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := d.(store.Caveats).Caveats()
+	if len(c) != 1 || !strings.Contains(c[0], "s3_store_thread_pools is set but not acted on") {
+		t.Errorf("caveats %q", c)
+	}
+	delete(opts, "s3_store_thread_pools")
+	if d, _ := Open("objects", opts); len(d.(store.Caveats).Caveats()) != 0 {
+		t.Errorf("caveats without the options: %q", d.(store.Caveats).Caveats())
+	}
+}
