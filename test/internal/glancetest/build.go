@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -38,7 +39,8 @@ func Main(m *testing.M) {
 const BinaryEnv = "GLANCE_TEST_BINARY"
 
 // MustBuild compiles ./cmd/glance once per test process (the go build
-// cache makes repeats cheap) and returns the binary's path. A build
+// cache makes repeats cheap), with the test binary's build tags that
+// select stores (ceph, pacific), and returns the binary's path. A build
 // failure fails the test: the server under test is part of this module.
 func MustBuild(tb testing.TB) string {
 	tb.Helper()
@@ -104,7 +106,11 @@ func compile() (string, error) {
 	}
 	build.dir = dir
 	bin := filepath.Join(dir, "glance")
-	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/glance")
+	args := []string{"build", "-o", bin}
+	if len(serverTags) > 0 {
+		args = append(args, "-tags", strings.Join(serverTags, ","))
+	}
+	cmd := exec.Command(goTool, append(args, "./cmd/glance")...)
 	cmd.Dir = root
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
