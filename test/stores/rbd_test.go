@@ -5,8 +5,11 @@ package stores
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +21,7 @@ import (
 	"github.com/go-glance/glance/store/rbd"
 	"github.com/go-glance/glance/store/storetest"
 	"github.com/go-glance/glance/test/internal/cephtest"
+	"github.com/go-glance/glance/test/internal/glancetest"
 )
 
 // rbdOptions is the section of an rbd backend on the test cluster,
@@ -265,5 +269,81 @@ func TestRBDUnreachable(t *testing.T) {
 	}
 	if d.Owns("rbd://00000000-0000-0000-0000-000000000001/images/x/snap") {
 		t.Fatal("a driver that cannot reach its cluster owns a URL naming a cluster")
+	}
+}
+
+// TestServerRBDBackend: with enabled_backends = fast:file, ceph:rbd an
+// upload sent to the ceph store lands as one RBD image named by the
+// image id, with its protected snapshot, downloads byte for byte, and
+// deleting the image removes the RBD image; /v2/info/stores/detail
+// shows the rbd backend's properties as Glance does.
+func TestServerRBDBackend(t *testing.T) {
+	cephtest.Require(t)
+	dir := t.TempDir()
+	ceph := map[string]string{"store_description": "Images on Ceph"}
+	for k, v := range rbdOptions() {
+		ceph[k] = v
+	}
+	ceph["rbd_thin_provisioning"] = "true"
+	srv := glancetest.MustStart(t, glancetest.Config{Dir: dir, Options: map[string]map[string]string{
+		"DEFAULT":      {"enabled_backends": "fast:file, ceph:rbd"},
+		"glance_store": {"default_backend": "fast"},
+		"fast":         {"filesystem_store_datadir": filepath.Join(dir, "fast")},
+		"ceph":         ceph,
+		"paste_deploy": {"flavor": "trusted-auth"},
+	}})
+	// An authenticating proxy vouches for an admin: stores_info_detail
+	// needs the role.
+	c := srv.Client
+	c.Header = http.Header{"X-Identity-Status": {"Confirmed"}, "X-Project-Id": {"admin-project"},
+		"X-User-Id": {"admin-user"}, "X-Roles": {"admin,member,reader"}}
+
+	code, _, body := c.Do(t, http.MethodGet, "/v2/info/stores/detail", nil, nil)
+	if code != http.StatusOK {
+		t.Fatalf("GET /v2/info/stores/detail: %d %s", code, body)
+	}
+	type storeDetail struct {
+		ID         string         `json:"id"`
+		Type       string         `json:"type"`
+		Properties map[string]any `json:"properties"`
+	}
+	var detail struct {
+		Stores []storeDetail `json:"stores"`
+	}
+	if err := json.Unmarshal(body, &detail); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(detail.Stores, func(s storeDetail) bool { return s.ID == "ceph" })
+	want := map[string]any{"chunk_size": float64(1 << 20), "pool": cephtest.Pool, "thin_provisioning": true}
+	if i < 0 || detail.Stores[i].Type != "rbd" || !maps.Equal(detail.Stores[i].Properties, want) {
+		t.Fatalf("stores detail lacks the rbd backend's properties %v: %s", want, body)
+	}
+
+	img := c.MustCreate(t, map[string]any{"name": "on-ceph", "disk_format": "raw", "container_format": "bare"})
+	id := img.ID()
+	t.Cleanup(func() { cephtest.RemoveRBDImage(t, id) })
+	data := glancetest.MustRandomData(t, 3<<20+123) // several objects
+	code, _, body = c.Do(t, http.MethodPut, "/v2/images/"+id+"/file", data, http.Header{
+		"Content-Type":       {"application/octet-stream"},
+		"X-Image-Meta-Store": {"ceph"},
+	})
+	if code != http.StatusNoContent {
+		t.Fatalf("upload to the ceph store: %d %s", code, body)
+	}
+	if got := c.MustGet(t, id); got["stores"] != "ceph" || got["status"] != "active" {
+		t.Fatalf("image after upload: stores %v, status %v; want ceph, active", got["stores"], got["status"])
+	}
+	if !slices.Contains(cephtest.RBDImages(t), id) {
+		t.Fatalf("pool %s lacks image %s", cephtest.Pool, id)
+	}
+	if snaps := cephtest.RBDSnapshots(t, id); !slices.Equal(snaps, []cephtest.Snapshot{{Name: "snap", Protected: true}}) {
+		t.Fatalf("snapshots of %s: %+v; want snap, protected", id, snaps)
+	}
+	if got := c.MustDownload(t, id); !bytes.Equal(got, data) {
+		t.Fatalf("downloaded %d bytes that differ from the %d uploaded", len(got), len(data))
+	}
+	c.MustDelete(t, id)
+	if slices.Contains(cephtest.RBDImages(t), id) {
+		t.Fatalf("RBD image %s left after deleting the image", id)
 	}
 }
