@@ -55,11 +55,11 @@ func TestURLs(t *testing.T) {
 		t.Fatal(err)
 	}
 	sd := d.(*Driver)
-	u := sd.url("1f6a2f9e-8d6c-4b7e-9a55-3c4d2e1f0a9b")
+	u := sd.url("glance", "1f6a2f9e-8d6c-4b7e-9a55-3c4d2e1f0a9b")
 	if want := "swift+http://acct%3Auser:k%2Fey@swift.example:8080/auth/v1.0/glance/1f6a2f9e-8d6c-4b7e-9a55-3c4d2e1f0a9b"; u != want {
 		t.Errorf("url = %s, want %s", u, want)
 	}
-	c, o, err := sd.parse(u)
+	_, c, o, err := sd.parse(u)
 	if err != nil || c != "glance" || o != "1f6a2f9e-8d6c-4b7e-9a55-3c4d2e1f0a9b" {
 		t.Errorf("parse(%s) = %s, %s, %v", u, c, o, err)
 	}
@@ -71,7 +71,7 @@ func TestURLs(t *testing.T) {
 		"file:///var/lib/glance/images/x":                            store.ErrNotFound,
 		"swift+https://u:k@swift.example:8080/auth/v1.0/images/x%zz": store.ErrInvalid,
 	} {
-		if _, _, err := sd.parse(raw); !errors.Is(err, want) {
+		if _, _, _, err := sd.parse(raw); !errors.Is(err, want) {
 			t.Errorf("parse(%s): %v, want %v", raw, err, want)
 		}
 	}
