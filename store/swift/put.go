@@ -2,12 +2,10 @@ package swift
 
 import (
 	"context"
-	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/url"
 	"strconv"
@@ -83,7 +81,7 @@ func (d *Driver) putLarge(ctx context.Context, a *account, c, id string, src *re
 	defer func() {
 		if err != nil {
 			for _, name := range names {
-				_ = a.conn.ObjectDelete(context.WithoutCancel(ctx), c, name)
+				_ = a.deleteObject(context.WithoutCancel(ctx), c, name)
 			}
 		}
 	}()
@@ -96,8 +94,8 @@ func (d *Driver) putLarge(ctx context.Context, a *account, c, id string, src *re
 		}
 		if seg.count == 0 && n > 1 {
 			// The data ended on a segment boundary: drop the empty one.
-			if err := a.conn.ObjectDelete(ctx, c, name); err != nil {
-				return a.fail(ctx, "DELETE "+c+"/"+name, err)
+			if err := a.deleteObject(ctx, c, name); err != nil {
+				return err
 			}
 			empty = 1
 			break
@@ -116,8 +114,7 @@ func (d *Driver) putLarge(ctx context.Context, a *account, c, id string, src *re
 	return d.putObject(ctx, a, c, id, strings.NewReader(""), nil, hdr)
 }
 
-// putObject streams body to c/o, failing with ErrExists if o exists,
-// and checks the MD5 Swift computed of what it stored.
+// putObject streams body to c/o, failing with ErrExists if o exists.
 func (d *Driver) putObject(ctx context.Context, a *account, c, o string, body io.Reader, src *reader, h swift.Headers) error {
 	if h == nil {
 		h = swift.Headers{}
@@ -132,25 +129,15 @@ func (d *Driver) putObject(ctx context.Context, a *account, c, o string, body io
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(putGrace, cancel) })
 	defer stop()
-	sb := &sendBody{r: body, ctx: ctx, sum: md5.New(), turn: make(chan struct{}, 1)}
-	got, err := a.conn.ObjectPut(rctx, c, o, sb, false, "", "application/octet-stream", h)
+	sb := &sendBody{r: body, ctx: ctx, turn: make(chan struct{}, 1)}
+	_, err := a.conn.ObjectPut(rctx, c, o, sb, false, "", "application/octet-stream", h)
 	// The transport may still be reading the body after the client
 	// returns: stop it, so that nothing reads data after Put.
 	sb.detach(ctx)
 	if src != nil && src.err != nil {
 		return src.err
 	}
-	if err != nil {
-		if ce := ctx.Err(); ce != nil {
-			return ce
-		}
-		return a.fail(ctx, "PUT "+c+"/"+o, err)
-	}
-	if etag := strings.Trim(got["Etag"], `"`); etag != "" && !strings.EqualFold(etag, hex.EncodeToString(sb.sum.Sum(nil))) {
-		_ = a.conn.ObjectDelete(context.WithoutCancel(ctx), c, o)
-		return fmt.Errorf("PUT %s/%s: Swift stored other bytes than were sent (MD5 %s): %w", c, o, etag, store.ErrUnavailable)
-	}
-	return nil
+	return a.fail(ctx, "PUT "+c+"/"+o, err)
 }
 
 // reader counts what data yields and keeps its error, so that the
@@ -198,13 +185,12 @@ func (s *segment) Read(p []byte) (int, error) {
 // errDetached is what the body of a finished PUT yields.
 var errDetached = errors.New("the upload is over")
 
-// sendBody is the body of a PUT: it hashes what it yields, fails once
-// ctx ends or the PUT is over, and can be sent again (after a new
-// login) while none of it was read.
+// sendBody is the body of a PUT: it fails once ctx ends or the PUT is
+// over, and can be sent again (after a new login) while none of it was
+// read.
 type sendBody struct {
 	r        io.Reader
 	ctx      context.Context
-	sum      hash.Hash
 	n        int64
 	turn     chan struct{} // held by a Read, and by detach
 	detached bool
@@ -220,7 +206,6 @@ func (b *sendBody) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := b.r.Read(p)
-	b.sum.Write(p[:n])
 	b.n += int64(n)
 	return n, err
 }

@@ -197,8 +197,11 @@ func (d *Driver) Delete(ctx context.Context, loc string) error {
 	return a.deletePrefix(ctx, mc, prefix)
 }
 
+// deleteObject removes c/o. The client's ObjectDelete is not used: it
+// leaves the answer's body open, and so its connection.
 func (a *account) deleteObject(ctx context.Context, c, o string) error {
-	return a.fail(ctx, "DELETE "+c+"/"+o, a.conn.ObjectDelete(ctx, c, o))
+	_, _, err := a.call(ctx, http.MethodDelete, c, o, nil, nil, true)
+	return a.fail(ctx, "DELETE "+c+"/"+o, err)
 }
 
 // deletePrefix removes the objects of c whose names start with prefix;
