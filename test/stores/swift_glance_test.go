@@ -492,3 +492,37 @@ func TestSwiftTokenRenewed(t *testing.T) {
 		t.Errorf("%d refusals, %d logins: want a refusal and a new login per step", tr.refused, tr.logins)
 	}
 }
+
+// TestSwiftEndpoint: swift_store_endpoint replaces the storage URL the
+// login returns: data goes there, with the login's token.
+func TestSwiftEndpoint(t *testing.T) {
+	swifttest.Require(t)
+	s := swifttest.Login(t, swifttest.Tester)
+	s2 := swifttest.Login(t, swifttest.Tester2)
+	c := s.NewContainer(t, "glance-test-")
+	open := func(endpoint string) store.Driver {
+		d, err := swift.Open("", store.Options{
+			"swift_store_auth_address": swifttest.AuthURL, "swift_store_auth_version": "1",
+			"swift_store_user": swifttest.Tester.Name, "swift_store_key": swifttest.Tester.Key,
+			"swift_store_container": c, "swift_store_endpoint": endpoint,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := open(s.StorageURL)
+	data := storetest.Data(100)
+	got := storetest.MustPut(t, d, storetest.NewID(), data)
+	if !bytes.Equal(s.Get(t, c, got.URL[strings.LastIndex(got.URL, "/")+1:]), data) {
+		t.Error("the data is not in the endpoint's account")
+	}
+	if err := d.Delete(t.Context(), got.URL); err != nil {
+		t.Fatal(err)
+	}
+	// Another account's storage URL: Swift refuses the token there.
+	other := open(s2.StorageURL)
+	if _, err := other.Put(t.Context(), storetest.NewID(), strings.NewReader("x"), 1); !errors.Is(err, store.ErrForbidden) {
+		t.Errorf("Put to another account's endpoint: %v, want ErrForbidden", err)
+	}
+}
