@@ -526,3 +526,77 @@ func TestSwiftEndpoint(t *testing.T) {
 		t.Errorf("Put to another account's endpoint: %v, want ErrForbidden", err)
 	}
 }
+
+// breaking passes requests to Swift but breaks off the body of the
+// first object read after limit bytes, as a dropped connection would.
+type breaking struct {
+	base  http.RoundTripper
+	limit int64
+
+	mu    sync.Mutex
+	broke bool
+}
+
+func (b *breaking) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := b.base.RoundTrip(r)
+	if err != nil || r.Method != http.MethodGet || r.Header.Get("Range") == "" {
+		return resp, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.broke {
+		b.broke = true
+		resp.Body = &brokenBody{ReadCloser: resp.Body, left: b.limit}
+	}
+	return resp, nil
+}
+
+type brokenBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// TestSwiftRetryGet: with swift_store_retry_get_count, a read broken off
+// resumes where it stopped and yields the whole data; without, it fails.
+func TestSwiftRetryGet(t *testing.T) {
+	swifttest.Require(t)
+	s := swifttest.Login(t, swifttest.Tester)
+	c := s.NewContainer(t, "glance-test-")
+	data := storetest.Data(3*swiftChunk + 5)
+	var loc string
+	for _, retries := range []int{1, 0} {
+		tr := &breaking{base: http.DefaultTransport, limit: swiftChunk + 7}
+		d, err := swift.New(swift.Options{AuthAddress: swifttest.AuthURL, User: swifttest.Tester.Name, Key: swifttest.Tester.Key,
+			Container: c, LargeObjectSize: swiftChunk, ChunkSize: swiftChunk, RetryGetCount: retries, Transport: tr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loc == "" {
+			loc = storetest.MustPut(t, d, storetest.NewID(), data).URL
+		}
+		r, err := d.Get(t.Context(), loc, 10, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if retries > 0 && (err != nil || !bytes.Equal(got, data[10:])) {
+			t.Errorf("retries %d: read %d bytes, %v; want the %d bytes from offset 10", retries, len(got), err, len(data)-10)
+		}
+		if retries == 0 && err == nil {
+			t.Errorf("no retries: the broken read ended without an error after %d bytes", len(got))
+		}
+	}
+}
