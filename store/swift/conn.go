@@ -165,6 +165,10 @@ func (a *account) fail(ctx context.Context, what string, err error) error {
 	switch c := se.StatusCode; {
 	case c == http.StatusUnauthorized:
 		return fmt.Errorf("%s: Swift refused the login of %s at %s (check swift_store_user and swift_store_key): %w", what, a.User, a.AuthAddress, store.ErrUnavailable)
+	case c == 0:
+		// The client's own error: a login that gave no storage URL (the
+		// catalog has no such endpoint) or no token.
+		return fmt.Errorf("%s: the login of %s at %s gave no storage URL or token (is there an object-store endpoint for swift_store_region and swift_store_endpoint_type?): %v: %w", what, a.User, a.AuthAddress, err, store.ErrUnavailable)
 	case c == http.StatusNotFound:
 		kind = store.ErrNotFound
 	case c == http.StatusForbidden:
@@ -175,9 +179,8 @@ func (a *account) fail(ctx context.Context, what string, err error) error {
 		kind = store.ErrRangeNotSatisfiable
 	case c == http.StatusRequestEntityTooLarge || c == http.StatusInsufficientStorage:
 		kind = store.ErrFull
-	case c == 0 || c >= 500 || c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c == 498:
-		// 0: a login that gave no storage URL (no such endpoint in the
-		// catalog) or no token; 408: the client's own timeout.
+	case c >= 500 || c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c == 498:
+		// 408: the client's own timeout.
 		kind = store.ErrUnavailable
 	default:
 		return fmt.Errorf("%s: Swift answered %v", what, err)

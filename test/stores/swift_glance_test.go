@@ -600,3 +600,23 @@ func TestSwiftRetryGet(t *testing.T) {
 		}
 	}
 }
+
+// TestSwiftNoEndpoint: a Keystone login whose catalog has no
+// object-store endpoint in the configured region answers ErrUnavailable
+// naming the options that pick it.
+func TestSwiftNoEndpoint(t *testing.T) {
+	keystonetest.Require(t)
+	p := keystonetest.AlphaMember
+	d, err := swift.Open("", store.Options{
+		"swift_store_auth_address": keystonetest.URL, "swift_store_auth_version": "3",
+		"swift_store_user": p.Project + ":" + p.Name, "swift_store_key": p.Password(),
+		"swift_store_region": "NoSuchRegion",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Put(t.Context(), storetest.NewID(), strings.NewReader("x"), 1)
+	if !errors.Is(err, store.ErrUnavailable) || !strings.Contains(err.Error(), "swift_store_region") {
+		t.Errorf("Put: %v, want ErrUnavailable naming swift_store_region", err)
+	}
+}
