@@ -18,14 +18,13 @@ import (
 // account is a logged-in (or logging-in) client of one Swift account.
 type account struct {
 	Account
-	name   string // in the references file; "" without one
 	scheme string // swift+http or swift+https, as in location URLs
 	where  string // auth address without its scheme, as in location URLs
 	conn   *swift.Connection
 }
 
 // newAccount checks acc and makes its client.
-func (d *Driver) newAccount(name string, acc Account) (*account, error) {
+func (d *Driver) newAccount(acc Account) (*account, error) {
 	u, err := url.Parse(acc.AuthAddress)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("option swift_store_auth_address: %q is not an http(s) URL", acc.AuthAddress)
@@ -49,7 +48,6 @@ func (d *Driver) newAccount(name string, acc Account) (*account, error) {
 	}
 	return &account{
 		Account: acc,
-		name:    name,
 		scheme:  "swift+" + u.Scheme,
 		where:   strings.TrimSuffix(u.Host+u.EscapedPath(), "/"),
 		conn:    c,

@@ -145,7 +145,7 @@ func New(o Options) (*Driver, error) {
 	}
 	d := &Driver{o: o, accounts: map[string]*account{}}
 	var err error
-	d.def, err = d.newAccount(o.Reference, Account{
+	d.def, err = d.newAccount(Account{
 		AuthAddress: o.AuthAddress, AuthVersion: o.AuthVersion, User: o.User, Key: o.Key,
 		UserDomainID: o.UserDomainID, UserDomainName: o.UserDomainName,
 		ProjectDomainID: o.ProjectDomainID, ProjectDomainName: o.ProjectDomainName,
@@ -158,7 +158,7 @@ func New(o Options) (*Driver, error) {
 		if name == o.Reference {
 			continue
 		}
-		a, err := d.newAccount(name, acc)
+		a, err := d.newAccount(acc)
 		if err != nil {
 			return nil, fmt.Errorf("reference %s: %w", name, err)
 		}
