@@ -30,8 +30,14 @@ func TestNewStoresSwift(t *testing.T) {
 		t.Errorf("info %+v", infos)
 	}
 
-	// Options glance_store reads but this driver does not act on stop
-	// the start rather than send data elsewhere.
+	// Options read but not acted on are warned about at start.
+	_, _, log = mustNewStores(t, conf, content+"swift_store_service_type = object-store-eu\n")
+	if !strings.Contains(log.String(), "WARN") || !strings.Contains(log.String(), "swift_store_service_type") {
+		t.Errorf("no warning about swift_store_service_type; log:\n%s", log.String())
+	}
+
+	// Options that would send data elsewhere than the operator meant
+	// stop the start.
 	bad := strings.Replace(content, "swift_store_auth_version = 1", "swift_store_auth_version = 2", 1)
 	if err := os.WriteFile(conf, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
