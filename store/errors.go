@@ -25,4 +25,7 @@ var (
 	ErrInvalid = errors.New("invalid image data request")
 	// ErrRangeNotSatisfiable: the offset is past the end of the data.
 	ErrRangeNotSatisfiable = errors.New("range not satisfiable")
+	// ErrReadOnly: the backend serves existing data only (the http
+	// store); nothing can be written to it.
+	ErrReadOnly = errors.New("image storage is read-only")
 )
