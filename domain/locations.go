@@ -56,6 +56,13 @@ func (s *imageService) prepareLocations(ctx context.Context, id string, changes 
 	if !s.cfg.ShowMultipleLocations {
 		return prep
 	}
+	if !slices.ContainsFunc(changes, func(c Change) bool { return c.Path[0] == "locations" && c.Op != OpRemove }) {
+		return prep
+	}
+	img, err := s.load(ctx, id)
+	if err != nil {
+		return prep // the change will fail on the image itself
+	}
 	var urls []string
 	for _, c := range changes {
 		if c.Path[0] != "locations" || c.Op == OpRemove {
@@ -70,9 +77,16 @@ func (s *imageService) prepareLocations(ctx context.Context, id string, changes 
 			values = list
 		}
 		for _, v := range values {
-			if nl, err := parseNewLocation(v); err == nil && !slices.Contains(urls, nl.loc.URL) {
-				urls = append(urls, nl.loc.URL)
+			nl, err := parseNewLocation(v)
+			if err != nil || slices.Contains(urls, nl.loc.URL) {
+				continue
 			}
+			// Replacing the metadata of the image's own locations asks
+			// no store, as in Glance.
+			if c.Op == OpReplace && slices.ContainsFunc(img.Locations, func(l Location) bool { return l.URL == nl.loc.URL }) {
+				continue
+			}
+			urls = append(urls, nl.loc.URL)
 		}
 	}
 	if len(urls) == 0 {
@@ -84,10 +98,8 @@ func (s *imageService) prepareLocations(ctx context.Context, id string, changes 
 		prep.checks[u] = s.checkLocation(sctx, u)
 	}
 	if q := s.cfg.Quotas; q != nil && q.limits == nil && q.storage > 0 {
-		if img, err := s.load(ctx, id); err == nil {
-			if u, err := q.usage.Usage(ctx, ownerOf(img)); err == nil {
-				prep.used = u.Storage
-			}
+		if u, err := q.usage.Usage(ctx, ownerOf(img)); err == nil {
+			prep.used = u.Storage
 		}
 	}
 	return prep

@@ -233,3 +233,35 @@ func TestLocationsSingleStoreAndGuard(t *testing.T) {
 		t.Fatalf("hidden: %s", b)
 	}
 }
+
+// With location_strategy = store_type preferring http, the web copy
+// serves downloads first; once its server is gone, the next location
+// does, through the server as deployed.
+func TestDownloadFallsThroughADeadLocation(t *testing.T) {
+	data := bytes.Repeat([]byte("fallback "), 5000)
+	web := imageServer(t, data)
+	dir := t.TempDir()
+	base, log := MustRunLogged(t, dir, "api", "--config-file", mustWriteConfig(t, dir,
+		"show_multiple_locations = true\nlocation_strategy = store_type\n"+
+			"enabled_backends = fast:file, web:http\n[store_type_location_strategy]\nstore_type_preference = http, file\n"+
+			"[glance_store]\ndefault_backend = fast\n"+
+			"[fast]\nfilesystem_store_datadir = "+t.TempDir()+"\n[web]\nhttp_allowed_networks = 127.0.0.1\n", "", ""))
+	a := api{base: base}
+	img := a.create(t, `{"disk_format": "raw", "container_format": "bare"}`)
+	a.upload(t, img.ID, data)
+	resp, b := a.patch(t, img.ID, map[string]any{"op": "add", "path": "/locations/0",
+		"value": map[string]any{"url": web.URL + "/disk.img", "metadata": map[string]any{}}})
+	mustStatus(t, "add a first location", resp, b, http.StatusOK)
+	if s := a.located(t, img.ID).Stores; s == nil || *s != "web,fast" {
+		t.Fatalf("stores %v, want web first", s)
+	}
+	web.Close()
+	resp, b = a.do(t, "GET", "/v2/images/"+img.ID+"/file", map[string]string{"Range": "bytes=9-17"}, "")
+	mustStatus(t, "download with the web server gone", resp, b, http.StatusPartialContent)
+	if string(b) != "fallback " {
+		t.Fatalf("downloaded %q", b)
+	}
+	if !strings.Contains(log.String(), "from location 1 of 2 ("+web.URL+"/disk.img)") {
+		t.Fatalf("the failed location is not logged:\n%s", log)
+	}
+}

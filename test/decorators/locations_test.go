@@ -1,4 +1,4 @@
-package domain_test
+package decorators
 
 import (
 	"bytes"
@@ -22,6 +22,10 @@ import (
 	httpstore "github.com/go-glance/glance/store/http"
 	"github.com/go-glance/glance/store/memory"
 )
+
+// The image service's location rules over the in-memory repository and
+// real stores: memory backends and the http store reading a web server
+// on loopback.
 
 // remote is an image server on loopback, counting the GETs it serves.
 type remote struct {
@@ -64,10 +68,10 @@ func (f *flaky) Get(ctx context.Context, url string, offset, length int64) (io.R
 
 func (f *flaky) Owns(url string) bool { return f.Driver.(store.Owner).Owns(url) }
 
-// env is the image service over an in-memory repository and three
+// locationEnv is the image service over an in-memory repository and three
 // backends: memory stores "fast" and "slow" (slow can go down) and the
 // http store "web", which may reach loopback.
-type env struct {
+type locationEnv struct {
 	svc    domain.ImageService
 	repo   *domaintest.Images
 	fast   *memory.Store
@@ -77,9 +81,9 @@ type env struct {
 	logged []string
 }
 
-func newEnv(t *testing.T, change func(*domain.ImageConfig)) *env {
+func newLocationEnv(t *testing.T, change func(*domain.ImageConfig)) *locationEnv {
 	t.Helper()
-	e := &env{repo: domaintest.NewImages(), remote: newRemote(t)}
+	e := &locationEnv{repo: domaintest.NewImages(), remote: newRemote(t)}
 	e.fast = memory.New(memory.Options{BackendID: "fast"})
 	e.slow = &flaky{Driver: memory.New(memory.Options{BackendID: "slow"})}
 	web, err := httpstore.New(httpstore.Options{AllowedNetworks: []string{"127.0.0.1/32"}})
@@ -108,10 +112,8 @@ func newEnv(t *testing.T, change func(*domain.ImageConfig)) *env {
 	return e
 }
 
-var admin = domain.WithCaller(context.Background(), &domain.Caller{ProjectID: "P", Roles: []string{"admin"}, Admin: true})
-
 // image creates image id in status with data in the given stores.
-func (e *env) image(t *testing.T, id string, status domain.Status, stores ...string) *domain.Image {
+func (e *locationEnv) image(t *testing.T, id string, status domain.Status, stores ...string) *domain.Image {
 	t.Helper()
 	raw, bare, owner := "raw", "bare", "P"
 	img := &domain.Image{ID: id, Status: status, Visibility: domain.VisibilityPrivate, Owner: &owner,
@@ -146,7 +148,7 @@ func loc(url string, meta map[string]any) map[string]any {
 	return map[string]any{"url": url, "metadata": meta}
 }
 
-func wantKind(t *testing.T, err error, kind domain.Kind, msg string) {
+func wantError(t *testing.T, err error, kind domain.Kind, msg string) {
 	t.Helper()
 	if !domain.IsKind(err, kind) || !strings.Contains(domain.ErrorMessage(err), msg) {
 		t.Fatalf("got %v (kind %d), want kind %d with %q", err, domain.ErrorKind(err), kind, msg)
@@ -154,7 +156,7 @@ func wantKind(t *testing.T, err error, kind domain.Kind, msg string) {
 }
 
 func TestAddLocationActivatesQueuedImage(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newLocationEnv(t, nil)
 	e.image(t, "q", domain.StatusQueued)
 	md5sum := md5.Sum(remoteData)
 	sha := sha512.Sum512(remoteData)
@@ -186,11 +188,11 @@ func TestAddLocationActivatesQueuedImage(t *testing.T) {
 	}
 	// The same location again is refused; so is a third past the quota.
 	_, err = e.svc.Update(admin, "q", []domain.Change{add("-", loc(e.remote.URL+"/image", map[string]any{"store": "web"}))})
-	wantKind(t, err, domain.KindInvalid, "already exists")
+	wantError(t, err, domain.KindInvalid, "already exists")
 }
 
 func TestAddLocationRefusals(t *testing.T) {
-	e := newEnv(t, func(c *domain.ImageConfig) { c.LocationQuota = 2 })
+	e := newLocationEnv(t, func(c *domain.ImageConfig) { c.LocationQuota = 2 })
 	e.image(t, "a", domain.StatusActive, "fast")
 	e.image(t, "s", domain.StatusSaving)
 	good := e.remote.URL + "/image"
@@ -221,7 +223,7 @@ func TestAddLocationRefusals(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			before, _ := e.svc.Get(admin, c.id)
 			_, err := e.svc.Update(admin, c.id, c.changes)
-			wantKind(t, err, c.kind, c.msg)
+			wantError(t, err, c.kind, c.msg)
 			after, _ := e.svc.Get(admin, c.id)
 			if len(after.Locations) != len(before.Locations) || after.Status != before.Status {
 				t.Fatalf("a refused change was stored: %+v", after)
@@ -242,17 +244,17 @@ func TestAddLocationRefusals(t *testing.T) {
 		l := loc(good, nil)
 		l["validation_data"] = vd.data
 		_, err := e.svc.Update(admin, queued.ID, []domain.Change{add("-", l)})
-		wantKind(t, err, domain.KindConflict, vd.msg)
+		wantError(t, err, domain.KindConflict, vd.msg)
 	}
 
-	off := newEnv(t, func(c *domain.ImageConfig) { c.ShowMultipleLocations = false })
+	off := newLocationEnv(t, func(c *domain.ImageConfig) { c.ShowMultipleLocations = false })
 	off.image(t, "a", domain.StatusActive, "fast")
 	_, err := off.svc.Update(admin, "a", []domain.Change{add("-", loc(good, nil))})
-	wantKind(t, err, domain.KindForbidden, "It's not allowed to add locations if locations are invisible.")
+	wantError(t, err, domain.KindForbidden, "It's not allowed to add locations if locations are invisible.")
 }
 
 func TestInternalAddressesAreInvalidLocations(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newLocationEnv(t, nil)
 	web, err := httpstore.New(httpstore.Options{}) // no network opened
 	if err != nil {
 		t.Fatal(err)
@@ -265,14 +267,14 @@ func TestInternalAddressesAreInvalidLocations(t *testing.T) {
 		LocationQuota: 10, Now: time.Now, Logf: func(context.Context, string, ...any) {}})
 	e.image(t, "q", domain.StatusQueued)
 	_, err = svc.Update(admin, "q", []domain.Change{add("-", loc(e.remote.URL+"/image", nil))})
-	wantKind(t, err, domain.KindInvalid, "Invalid location")
+	wantError(t, err, domain.KindInvalid, "Invalid location")
 	if e.remote.gets.Load() != 0 {
 		t.Fatal("the internal server was reached")
 	}
 }
 
 func TestRemoveLocationDeletesItsData(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newLocationEnv(t, nil)
 	img := e.image(t, "a", domain.StatusActive, "fast", "slow")
 	got, err := e.svc.Update(admin, "a", []domain.Change{{Op: domain.OpRemove, Path: []string{"locations", "0"}}})
 	if err != nil {
@@ -294,7 +296,7 @@ func TestRemoveLocationDeletesItsData(t *testing.T) {
 }
 
 func TestDownloadFallsThroughToTheNextLocation(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newLocationEnv(t, nil)
 	e.image(t, "a", domain.StatusActive, "slow", "fast")
 	e.slow.down.Store(true)
 	d, err := e.svc.Download(admin, "a", nil)
@@ -310,7 +312,7 @@ func TestDownloadFallsThroughToTheNextLocation(t *testing.T) {
 		t.Fatalf("logged %q, want the slow store's failure", e.logged)
 	}
 	// When every location fails, the last one's error is the answer.
-	only := newEnv(t, nil)
+	only := newLocationEnv(t, nil)
 	only.image(t, "c", domain.StatusActive, "slow")
 	only.slow.down.Store(true)
 	if _, err := only.svc.Download(admin, "c", nil); !domain.IsKind(err, domain.KindUnavailable) {
@@ -319,7 +321,7 @@ func TestDownloadFallsThroughToTheNextLocation(t *testing.T) {
 }
 
 func TestStoreTypeStrategyOrdersLocations(t *testing.T) {
-	e := newEnv(t, func(c *domain.ImageConfig) { c.Locations = domain.LocationStrategy{StoreTypes: []string{"http"}} })
+	e := newLocationEnv(t, func(c *domain.ImageConfig) { c.Locations = domain.LocationStrategy{StoreTypes: []string{"http"}} })
 	e.image(t, "a", domain.StatusActive, "fast")
 	if _, err := e.svc.Update(admin, "a", []domain.Change{add("-", loc(e.remote.URL+"/image", nil))}); err != nil {
 		t.Fatal(err)
@@ -344,20 +346,20 @@ func TestStoreTypeStrategyOrdersLocations(t *testing.T) {
 }
 
 func TestDeleteFromStore(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newLocationEnv(t, nil)
 	e.image(t, "two", domain.StatusActive, "fast", "slow")
 	e.image(t, "one", domain.StatusActive, "fast")
 	e.image(t, "q", domain.StatusQueued)
 	_, err := e.svc.DeleteFromStore(admin, "two", "nowhere")
-	wantKind(t, err, domain.KindConflict, "The selected store nowhere is not available on this node.")
+	wantError(t, err, domain.KindConflict, "The selected store nowhere is not available on this node.")
 	_, err = e.svc.DeleteFromStore(admin, "missing", "fast")
-	wantKind(t, err, domain.KindNotFound, "Failed to find image missing")
+	wantError(t, err, domain.KindNotFound, "Failed to find image missing")
 	_, err = e.svc.DeleteFromStore(admin, "q", "fast")
-	wantKind(t, err, domain.KindConflict, "It's not allowed to remove image data from store if image status is not 'active'")
+	wantError(t, err, domain.KindConflict, "It's not allowed to remove image data from store if image status is not 'active'")
 	_, err = e.svc.DeleteFromStore(admin, "one", "fast")
-	wantKind(t, err, domain.KindForbidden, "Cannot delete image data from the only store containing it.")
+	wantError(t, err, domain.KindForbidden, "Cannot delete image data from the only store containing it.")
 	_, err = e.svc.DeleteFromStore(admin, "two", "web")
-	wantKind(t, err, domain.KindNotFound, "Image two is not stored in store web.")
+	wantError(t, err, domain.KindNotFound, "Image two is not stored in store web.")
 
 	img, err := e.svc.DeleteFromStore(admin, "two", "slow")
 	if err != nil {
