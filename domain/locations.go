@@ -189,7 +189,8 @@ func (s *imageService) addLocation(ctx context.Context, img *Image, c Change, pr
 func (s *imageService) replaceLocations(ctx context.Context, img *Image, c Change, prep locationPrep) error {
 	list, _ := c.Value.([]any)
 	if len(list) == 0 {
-		return Errorf(KindForbidden, "Cannot set locations to empty list.")
+		// Glance words these two after the generic text of a 403.
+		return Detailf(KindForbidden, "Cannot set locations to empty list.")
 	}
 	if !s.cfg.ShowMultipleLocations {
 		return Errorf(KindForbidden, "It's not allowed to update locations if locations are invisible.")
@@ -269,7 +270,7 @@ func (s *imageService) removeLocation(img *Image, c Change) ([]Location, error) 
 		return nil, Errorf(KindConflict, "It's not allowed to remove locations if image status is %s.", img.Status)
 	}
 	if len(img.Locations) == 1 {
-		return nil, Errorf(KindForbidden, "Cannot remove last location in the image.")
+		return nil, Detailf(KindForbidden, "Cannot remove last location in the image.")
 	}
 	pos, ok := locationPosition(c.Path[1], len(img.Locations), false)
 	if !ok {
