@@ -72,9 +72,14 @@ type DefaultSection struct {
 
 	ShowImageDirectURL    bool
 	ShowMultipleLocations bool
-	HashingAlgorithm      string
-	EnabledImportMethods  []string
-	NodeStagingURI        string
+	// LocationStrategy is location_order or store_type.
+	LocationStrategy string
+	// StoreTypePreference is [store_type_location_strategy]
+	// store_type_preference.
+	StoreTypePreference  []string
+	HashingAlgorithm     string
+	EnabledImportMethods []string
+	NodeStagingURI       string
 	// EnabledBackends is the raw enabled_backends dict (backend name, store
 	// type) in written order; Config.Backends is the checked form.
 	EnabledBackends []Pair

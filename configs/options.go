@@ -19,6 +19,7 @@ const (
 	secNotify     = "oslo_messaging_notifications"
 	secKeystone   = "keystone_authtoken"
 	secFiltering  = "import_filtering_opts"
+	secStoreType  = "store_type_location_strategy"
 )
 
 // Choices Glance and its libraries accept.
@@ -32,7 +33,8 @@ var (
 	// default_store (store names and URL schemes).
 	defaultStores = []string{"file", "filesystem", "http", "https", "swift", "swift+http",
 		"swift+https", "swift+config", "rbd", "cinder", "vsphere", "s3"}
-	ruleFormats = []string{"roles", "policies"}
+	ruleFormats        = []string{"roles", "policies"}
+	locationStrategies = []string{"location_order", "store_type"}
 )
 
 // Why options are read but not acted on yet (see option.notYet).
@@ -73,12 +75,14 @@ func (c *Config) options() []option {
 		intOpt(secDefault, "image_member_quota", "128", noMin, noMax, &d.ImageMemberQuota),
 		intOpt(secDefault, "image_property_quota", "128", noMin, noMax, &d.ImagePropertyQuota),
 		intOpt(secDefault, "image_tag_quota", "128", noMin, noMax, &d.ImageTagQuota),
-		intOpt(secDefault, "image_location_quota", "10", noMin, noMax, &d.ImageLocationQuota).notYet("image locations cannot be changed through the API"),
+		intOpt(secDefault, "image_location_quota", "10", noMin, noMax, &d.ImageLocationQuota),
 		intOpt(secDefault, "api_limit_max", "1000", 1, noMax, &d.APILimitMax),
 		intOpt(secDefault, "limit_param_default", "25", 1, noMax, &d.LimitParamDefault),
 
 		boolOpt(secDefault, "show_image_direct_url", "false", &d.ShowImageDirectURL),
 		boolOpt(secDefault, "show_multiple_locations", "false", &d.ShowMultipleLocations),
+		choiceOpt(secDefault, "location_strategy", "location_order", locationStrategies, &d.LocationStrategy),
+		listOpt(secStoreType, "store_type_preference", "", &d.StoreTypePreference),
 		choiceOpt(secDefault, "hashing_algorithm", "sha512", hashAlgorithms, &d.HashingAlgorithm),
 		choiceListOpt(secDefault, "enabled_import_methods", "glance-direct,web-download,copy-image",
 			importMethods, &d.EnabledImportMethods),

@@ -17,6 +17,9 @@ type imageService struct {
 
 // NewImageService returns the image service over repo and stores.
 func NewImageService(repo ImageRepo, stores Stores, cfg ImageConfig) ImageService {
+	if len(cfg.Locations.StoreTypes) > 0 {
+		repo = orderedRepo{ImageRepo: repo, order: cfg.Locations}
+	}
 	return &imageService{repo: repo, stores: stores, cfg: cfg}
 }
 
@@ -207,9 +210,20 @@ func (s *imageService) update(ctx context.Context, id string, change func(*Image
 }
 
 func (s *imageService) Update(ctx context.Context, id string, changes []Change) (*Image, error) {
-	return s.update(ctx, id, func(img *Image) error {
+	prep := s.prepareLocations(ctx, id, changes)
+	var removed []Location
+	img, err := s.update(ctx, id, func(img *Image) error {
+		removed = nil // the repository may run a change again
 		before := countUserProperties(img.Properties)
 		for _, c := range changes {
+			if c.Path[0] == "locations" {
+				gone, err := s.changeLocations(ctx, img, c, prep)
+				if err != nil {
+					return err
+				}
+				removed = append(removed, gone...)
+				continue
+			}
 			if err := img.Apply(c); err != nil {
 				return err
 			}
@@ -222,6 +236,12 @@ func (s *imageService) Update(ctx context.Context, id string, changes []Change) 
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	// The data of a removed location goes once no location names it.
+	s.deleteData(ctx, unreferenced(removed, img.Locations))
+	return img, nil
 }
 
 func (s *imageService) Delete(ctx context.Context, id string) error {
@@ -469,20 +489,24 @@ func (s *imageService) Download(ctx context.Context, id string, r *ByteRange) (*
 			return nil, err
 		}
 	}
+	// Locations come in the order of location_strategy; each that fails
+	// hands over to the next, and the last one's error is the answer.
 	var lastErr error
-	for _, loc := range img.Locations {
+	for i, loc := range img.Locations {
 		st, err := s.stores.ForLocation(loc)
-		if err != nil {
-			lastErr = err
-			continue
+		if err == nil {
+			var body io.ReadCloser
+			if body, err = st.Get(ctx, loc.URL, d.Offset, d.Length); err == nil {
+				d.Body = body
+				return d, nil
+			}
 		}
-		body, err := st.Get(ctx, loc.URL, d.Offset, d.Length)
-		if err != nil {
-			lastErr = err
-			continue
+		if ctx.Err() != nil {
+			return nil, err
 		}
-		d.Body = body
-		return d, nil
+		lastErr = err
+		s.logf(ctx, "Failed to read data of image %s from location %d of %d (%s): %v",
+			id, i+1, len(img.Locations), RedactURL(loc.URL), err)
 	}
 	if IsKind(lastErr, KindNotFound) {
 		return &Download{Image: img}, nil

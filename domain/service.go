@@ -54,6 +54,12 @@ type ImageService interface {
 	// RangeNotSatisfiable for a range outside the data, Forbidden for a
 	// deactivated image and a non-admin caller.
 	Download(ctx context.Context, id string, r *ByteRange) (*Download, error)
+	// DeleteFromStore removes the image's location in backend store
+	// and then its data there. Returns NotFound without multi-store or
+	// when the image has no location in store, Conflict for a store
+	// not configured or an image that is not active, Forbidden when it
+	// is the image's only location. Returns the image as stored.
+	DeleteFromStore(ctx context.Context, id, store string) (*Image, error)
 }
 
 // NewImage is what a client asks for when creating an image.
@@ -117,4 +123,11 @@ type ImageConfig struct {
 	// Quotas enforces user_storage_quota or the unified limits; nil:
 	// neither.
 	Quotas *Quotas
+	// ShowMultipleLocations (show_multiple_locations) opens the
+	// locations to PATCH.
+	ShowMultipleLocations bool
+	// LocationQuota is image_location_quota; negative: unlimited.
+	LocationQuota int
+	// Locations orders each image's locations (location_strategy).
+	Locations LocationStrategy
 }

@@ -89,3 +89,23 @@ func (s *Server) removeTag(c echo.Context) error {
 	}
 	return noContent(c)
 }
+
+// deleteFromStore removes the image's data from one store of a
+// multi-store deployment; the store checks come first, as in Glance.
+func (s *Server) deleteFromStore(c echo.Context) error {
+	if !s.cfg.MultiStore {
+		return newHTTPError(http.StatusNotFound, explanations[404])
+	}
+	store := c.Param("store")
+	known := false
+	for _, st := range s.cfg.Stores {
+		known = known || st.ID == store
+	}
+	if !known {
+		return newHTTPError(http.StatusConflict, "The selected store "+store+" is not available on this node.")
+	}
+	if _, err := s.images.DeleteFromStore(ctx(c), c.Param("id"), store); err != nil {
+		return err
+	}
+	return noContent(c)
+}

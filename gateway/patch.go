@@ -231,10 +231,21 @@ func (s *Server) validateChange(ch *domain.Change) error {
 	if err := domain.CheckWritable(root); err != nil {
 		return err
 	}
-	if ch.Op == domain.OpRemove || len(ch.Path) != 1 {
+	if ch.Op == domain.OpRemove {
 		return nil
 	}
 	big, ok := ch.Value.(bigValue)
+	if len(ch.Path) != 1 {
+		// /locations/N: the value is checked as one item of the list.
+		if !ok {
+			return s.cfg.Schemas.ValidateImage(map[string]any{root: []any{ch.Value}})
+		}
+		cut, _ := schemas.Decode(big, smallValues)
+		if err := s.cfg.Schemas.ValidateImage(map[string]any{root: []any{cut}}); err != nil {
+			return err
+		}
+		return newHTTPError(http.StatusRequestEntityTooLarge, explanations[413])
+	}
 	if !ok {
 		return s.cfg.Schemas.ValidateImage(map[string]any{root: ch.Value})
 	}

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 		{"/v2/images/:id/members", "GET, POST", []method{{"GET", s.listMembers, true}, {"POST", s.addMember, false}}},
 		{"/v2/images/:id/members/:member", "GET, PUT, DELETE", []method{{"GET", s.showMember, true}, {"PUT", s.updateMember, false}, {"DELETE", s.removeMember, true}}},
 		{"/v2/images/:id/tags/:tag", "PUT, DELETE", []method{{"PUT", s.addTag, true}, {"DELETE", s.removeTag, true}}},
+		{"/v2/stores/:store/:id", "DELETE", []method{{"DELETE", s.deleteFromStore, true}}},
 		{"/v2/schemas/:name", "GET", []method{{"GET", s.schema, true}}},
 		{"/v2/schemas/metadefs/:name", "GET", []method{{"GET", s.metadefSchema, true}}},
 		{"/v2/info/import", "GET", []method{{"GET", s.infoImport, true}}},

@@ -50,6 +50,9 @@ type Config struct {
 	ImportMethods         []string
 	ShowDirectURL         bool
 	ShowMultipleLocations bool
+	// DirectURL, when set, is the direct_url shown for a location (a
+	// store may give clients a URL of its own); nil shows its URL.
+	DirectURL func(domain.Location) string
 	// CacheEnabled advertises the cache API versions (2.14, 2.16); set it
 	// only once the cache API is served.
 	CacheEnabled bool

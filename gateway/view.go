@@ -70,7 +70,7 @@ func (s *Server) appendImage(b []byte, img *domain.Image) []byte {
 				b = append(b, ", "...)
 			}
 			b = append(b, `{"url": `...)
-			b = schemas.AppendString(b, withoutCredentials(l.URL))
+			b = schemas.AppendString(b, domain.RedactURL(l.URL))
 			b = append(b, `, "metadata": `...)
 			b = schemas.AppendJSON(b, l.Metadata)
 			b = append(b, '}')
@@ -78,8 +78,13 @@ func (s *Server) appendImage(b []byte, img *domain.Image) []byte {
 		b = append(b, ']')
 	}
 	if s.cfg.ShowDirectURL && len(img.Locations) > 0 {
+		// The first location in location_strategy's order is the best.
+		u := img.Locations[0].URL
+		if s.cfg.DirectURL != nil {
+			u = s.cfg.DirectURL(img.Locations[0])
+		}
 		b = appendKey(b, "direct_url", false)
-		b = schemas.AppendString(b, withoutCredentials(img.Locations[0].URL))
+		b = schemas.AppendString(b, domain.RedactURL(u))
 	}
 	b = appendKey(b, "tags", false)
 	b = schemas.AppendJSON(b, tagList(img.Tags))
@@ -142,24 +147,4 @@ func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
 	return append(b, '"')
-}
-
-// withoutCredentials drops the user information of a location URL
-// (s3://access:secret@host/..., swift+http://account:user:key@host/...):
-// locations and direct_url are shown to callers, credentials never.
-func withoutCredentials(url string) string {
-	scheme, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return url
-	}
-	authority, path, _ := strings.Cut(rest, "/")
-	at := strings.LastIndexByte(authority, '@')
-	if at < 0 {
-		return url
-	}
-	out := scheme + "://" + authority[at+1:]
-	if len(rest) > len(authority) {
-		out += "/" + path
-	}
-	return out
 }

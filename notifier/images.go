@@ -112,6 +112,13 @@ func (s *Images) RemoveTag(ctx context.Context, id, tag string) (*domain.Image, 
 	return s.emitImage(ctx, img, err, "image.update")
 }
 
+// DeleteFromStore implements domain.ImageService: the image lost a
+// location, which Glance reports as image.update.
+func (s *Images) DeleteFromStore(ctx context.Context, id, store string) (*domain.Image, error) {
+	img, err := s.next.DeleteFromStore(ctx, id, store)
+	return s.emitImage(ctx, img, err, "image.update")
+}
+
 // Upload implements domain.ImageService: image.prepare before the data
 // flows, showing the image as it was before, then image.upload and
 // image.activate once it is stored.

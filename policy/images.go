@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/go-glance/glance/domain"
@@ -252,16 +253,63 @@ func (s *Images) List(ctx context.Context, req domain.ListRequest) (*domain.Imag
 	return page, nil
 }
 
+// locationRule is the rule a change of the locations needs, "" for
+// other changes and for emptying the list, which the domain refuses
+// before Glance asks the policy.
+func locationRule(c domain.Change) string {
+	switch {
+	case c.Path[0] != "locations":
+		return ""
+	case c.Op == domain.OpRemove:
+		return "delete_image_location"
+	case c.Op == domain.OpReplace:
+		if list, ok := c.Value.([]any); ok && len(list) == 0 {
+			return ""
+		}
+	}
+	return "set_image_location"
+}
+
+// updateRules are the rules changes need, in the order Glance checks
+// them: set_image_location or delete_image_location for each change of
+// the locations, modify_image once for the others.
+func updateRules(changes []domain.Change) []string {
+	var rules []string
+	modify := false
+	for _, c := range changes {
+		if c.Path[0] == "locations" {
+			if r := locationRule(c); r != "" && !slices.Contains(rules, r) {
+				rules = append(rules, r)
+			}
+			continue
+		}
+		if !modify {
+			modify = true
+			rules = append(rules, "modify_image")
+		}
+	}
+	if len(rules) == 0 {
+		rules = []string{"modify_image"}
+	}
+	return rules
+}
+
 // Update implements domain.ImageService.
 func (s *Images) Update(ctx context.Context, id string, changes []domain.Change) (*domain.Image, error) {
-	ctx, img, err := s.mutate(ctx, id, "modify_image")
+	rules := updateRules(changes)
+	ctx, img, err := s.mutate(ctx, id, rules[0])
 	if err != nil {
 		return nil, err
 	}
 	t := imageTarget(ctx, img)
+	for _, rule := range rules[1:] {
+		if err := s.p.Enforce(ctx, rule, t); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range changes {
 		switch {
-		case c.Op == domain.OpRemove:
+		case c.Op == domain.OpRemove, c.Path[0] == "locations":
 		case c.Path[0] == "visibility":
 			v, _ := c.Value.(string)
 			if err := s.visibilityRule(ctx, domain.Visibility(v), t); err != nil {
@@ -354,4 +402,34 @@ func (s *Images) Download(ctx context.Context, id string, r *domain.ByteRange) (
 		return nil, domain.Errorf(domain.KindForbidden, "The requested image has been deactivated. Image data download is forbidden.")
 	}
 	return s.next.Download(ctx, id, r)
+}
+
+// DeleteFromStore implements domain.ImageService: Glance checks
+// get_image_location, then delete_image_location (with the legacy
+// defaults, also that the caller owns the image).
+func (s *Images) DeleteFromStore(ctx context.Context, id, store string) (*domain.Image, error) {
+	if err := writable(ctx); err != nil {
+		return nil, err
+	}
+	img, err := s.next.Get(ctx, id)
+	if domain.IsKind(err, domain.KindNotFound) {
+		return nil, domain.Errorf(domain.KindNotFound, "Failed to find image %s", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := imageTarget(ctx, img)
+	for _, rule := range []string{"get_image_location", "delete_image_location"} {
+		if err := s.p.Enforce(ctx, rule, t); err != nil {
+			if s.p.Enforce(ctx, "get_image", t) != nil {
+				return nil, domain.Errorf(domain.KindNotFound, "")
+			}
+			return nil, err
+		}
+	}
+	if err := s.legacyOwner(ctx, img); err != nil {
+		return nil, err
+	}
+	img, err = s.next.DeleteFromStore(domain.WithLoaded(ctx, img), id, store)
+	return s.shown(ctx, img, err)
 }

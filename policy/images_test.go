@@ -312,3 +312,58 @@ func TestListAuthorisation(t *testing.T) {
 func strp(s string) *string { return &s }
 
 func contains(s, sub string) bool { return sub == "" || bytes.Contains([]byte(s), []byte(sub)) }
+
+// Location changes need set_image_location (add, replace) or
+// delete_image_location (remove, delete from a store, admin only by
+// default) instead of modify_image; the domain, which here has
+// locations hidden, answers whatever the policy lets through.
+func TestLocationRules(t *testing.T) {
+	e := secure(t)
+	addLoc := domain.Change{Op: domain.OpAdd, Path: []string{"locations", "-"}, Value: map[string]any{"url": "http://x/y", "metadata": map[string]any{}}}
+	removeLoc := domain.Change{Op: domain.OpRemove, Path: []string{"locations", "0"}}
+	rename := domain.Change{Op: domain.OpReplace, Path: []string{"name"}, Value: "n"}
+	for _, c := range []struct {
+		who     string
+		caller  *domain.Caller
+		image   string
+		changes []domain.Change
+		want    domain.Kind
+		msg     string
+	}{
+		{"reader adds", readerP, "p-private", []domain.Change{addLoc}, domain.KindForbidden, "set_image_location"},
+		{"member adds", memberP, "p-private", []domain.Change{addLoc}, domain.KindForbidden, "locations are invisible"},
+		{"member removes", memberP, "p-private", []domain.Change{removeLoc}, domain.KindForbidden, "delete_image_location"},
+		{"member renames and removes", memberP, "p-private", []domain.Change{rename, removeLoc}, domain.KindForbidden, "delete_image_location"},
+		{"admin removes", adminP, "q-private", []domain.Change{removeLoc}, domain.KindForbidden, "locations are invisible"},
+		{"member of Q adds", memberQ, "p-private", []domain.Change{addLoc}, domain.KindNotFound, ""},
+		{"member empties", memberP, "p-private", []domain.Change{{Op: domain.OpReplace, Path: []string{"locations"}, Value: []any{}}},
+			domain.KindForbidden, "Cannot set locations to empty list."},
+	} {
+		f := newFixture(t)
+		_, err := policy.NewImages(f.svc, e, nil).Update(domain.WithCaller(context.Background(), c.caller), f.ids[c.image], c.changes)
+		if kindOf(err) != c.want || !contains(domain.ErrorMessage(err), c.msg) {
+			t.Errorf("%s: %v, want kind %d %q", c.who, err, c.want, c.msg)
+		}
+	}
+	for _, c := range []struct {
+		who    string
+		caller *domain.Caller
+		image  string
+		want   domain.Kind
+		msg    string
+	}{
+		{"reader", readerP, "p-private", domain.KindForbidden, "delete_image_location"},
+		{"member", memberP, "p-private", domain.KindForbidden, "delete_image_location"},
+		{"member of Q", memberQ, "p-private", domain.KindNotFound, ""},
+		{"anonymous", anon, "q-public", domain.KindForbidden, "Read-only access"},
+		// Past the policy, the single store of the fixture has no stores
+		// to delete from.
+		{"admin", adminP, "q-private", domain.KindNotFound, ""},
+	} {
+		f := newFixture(t)
+		_, err := policy.NewImages(f.svc, e, nil).DeleteFromStore(domain.WithCaller(context.Background(), c.caller), f.ids[c.image], "memory")
+		if kindOf(err) != c.want || !contains(domain.ErrorMessage(err), c.msg) {
+			t.Errorf("delete from store by %s: %v, want kind %d %q", c.who, err, c.want, c.msg)
+		}
+	}
+}

@@ -29,4 +29,7 @@ var (
 	// this service uses it (an RBD snapshot that volumes were cloned
 	// from); a later try may succeed once they are gone.
 	ErrInUse = errors.New("image data in use outside the image service")
+	// ErrReadOnly: the backend serves existing data only (the http
+	// store); nothing can be written to it.
+	ErrReadOnly = errors.New("image storage is read-only")
 )

@@ -16,6 +16,7 @@ const (
 	msgReadDenied  = "Insufficient permissions on image storage media."
 	msgUnavailable = "The image storage backend is unavailable."
 	msgInUse       = "The image cannot be deleted because it is in use through the backend store outside of Glance."
+	msgAddDisabled = "Error in store configuration. Adding images to store is disabled."
 )
 
 // domainError maps a driver's error of operation op ("write", "read" or
@@ -30,6 +31,8 @@ func (b *Backend) domainError(err error, op, subject string, offset ...int64) er
 		e.Kind, e.Message = domain.KindNotFound, msgNotFound
 	case errors.Is(err, ErrExists) && op == "write":
 		e.Kind, e.Message = domain.KindConflict, fmt.Sprintf("Unable to upload duplicate image data for image %s: Image %s already exists", subject, subject)
+	case errors.Is(err, ErrReadOnly) && op == "write":
+		e.Kind, e.Message = domain.KindGone, msgAddDisabled
 	case errors.Is(err, ErrFull):
 		e.Kind, e.Message = domain.KindTooLarge, msgFull
 	case errors.Is(err, ErrForbidden) && op == "write":

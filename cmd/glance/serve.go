@@ -115,16 +115,19 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		return err
 	}
 	var images domain.ImageService = domain.NewImageService(dal.Images(db), stores, domain.ImageConfig{
-		SizeCap:       d.ImageSizeCap,
-		HashAlgorithm: d.HashingAlgorithm,
-		LimitDefault:  d.LimitParamDefault,
-		LimitMax:      d.APILimitMax,
-		PropertyQuota: d.ImagePropertyQuota,
-		TagQuota:      d.ImageTagQuota,
-		DelayedDelete: d.DelayedDelete,
-		Quotas:        quotas,
-		Now:           time.Now,
-		NewID:         uuid.NewString,
+		SizeCap:               d.ImageSizeCap,
+		HashAlgorithm:         d.HashingAlgorithm,
+		LimitDefault:          d.LimitParamDefault,
+		LimitMax:              d.APILimitMax,
+		PropertyQuota:         d.ImagePropertyQuota,
+		TagQuota:              d.ImageTagQuota,
+		DelayedDelete:         d.DelayedDelete,
+		Quotas:                quotas,
+		ShowMultipleLocations: d.ShowMultipleLocations,
+		LocationQuota:         d.ImageLocationQuota,
+		Locations:             locationStrategy(d),
+		Now:                   time.Now,
+		NewID:                 uuid.NewString,
 		Logf: func(ctx context.Context, format string, args ...any) {
 			logger.WarnContext(ctx, fmt.Sprintf(format, args...))
 		},
@@ -154,6 +157,7 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 		ImportMethods:         d.EnabledImportMethods,
 		ShowDirectURL:         d.ShowImageDirectURL,
 		ShowMultipleLocations: d.ShowMultipleLocations,
+		DirectURL:             directURL(stores),
 		MultiStore:            cfg.MultiStore(),
 		Stores:                infos,
 		Schemas:               sch,
@@ -252,4 +256,12 @@ func newSink(cfg *configs.Config, logger *slog.Logger) domain.Sink {
 		}
 	}
 	return nil
+}
+
+// locationStrategy is location_strategy with its store types.
+func locationStrategy(d configs.DefaultSection) domain.LocationStrategy {
+	if d.LocationStrategy != "store_type" {
+		return domain.LocationStrategy{}
+	}
+	return domain.LocationStrategy{StoreTypes: d.StoreTypePreference}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/go-glance/glance/schemas"
 	"github.com/go-glance/glance/store"
 	_ "github.com/go-glance/glance/store/filesystem" // registers type "file"
+	_ "github.com/go-glance/glance/store/http"       // registers type "http"
 	_ "github.com/go-glance/glance/store/s3"         // registers type "s3"
 	_ "github.com/go-glance/glance/store/swift"      // registers type "swift"
 )
@@ -29,7 +30,17 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, st
 			return nil, nil, err
 		}
 		cleanup(ctx, typ, d, logger, staleAfter)
-		reg, err := store.NewRegistry([]*store.Backend{store.NewBackend(typ, d)}, typ, false)
+		backends := []*store.Backend{store.NewBackend(typ, d)}
+		// Glance's single store reads http locations when stores lists
+		// http, as it does by default.
+		if typ != "http" && slices.Contains(cfg.Store.Stores, "http") {
+			web, err := store.Open("http", "", cfg.Store.Options)
+			if err != nil {
+				return nil, nil, err
+			}
+			backends = append(backends, store.NewBackend("http", web))
+		}
+		reg, err := store.NewRegistry(backends, typ, false)
 		return reg, nil, err
 	}
 	var backends []*store.Backend
@@ -53,6 +64,7 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, st
 		infos = append(infos, gateway.StoreInfo{
 			ID: b.Name, Type: b.Type, Description: b.Options["store_description"],
 			Default:    b.Name == cfg.Store.DefaultBackend,
+			ReadOnly:   b.Type == "http",
 			Properties: storeProperties(d),
 		})
 	}
@@ -91,5 +103,31 @@ func cleanup(ctx context.Context, id string, d store.Driver, logger *slog.Logger
 		logger.Warn("Could not clean the image store " + id + ": " + err.Error())
 	} else if len(removed) > 0 {
 		logger.Info("Removed data of uploads interrupted by a restart", "store", id, "count", len(removed))
+	}
+}
+
+// directURL is the direct_url of a location: the URL a driver that
+// implements store.DirectURLer gives, else the location's own.
+func directURL(stores domain.Stores) func(domain.Location) string {
+	return func(loc domain.Location) string {
+		st, err := stores.ForLocation(loc)
+		if err != nil {
+			return loc.URL
+		}
+		b, ok := st.(interface{ Driver() store.Driver })
+		if !ok {
+			return loc.URL
+		}
+		d, ok := b.Driver().(store.DirectURLer)
+		if !ok {
+			return loc.URL
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		u, err := d.DirectURL(ctx, loc.URL)
+		if err != nil {
+			return loc.URL
+		}
+		return u
 	}
 }

@@ -14,14 +14,14 @@ func TestStartWarnsOfOptionsNotActedOn(t *testing.T) {
 	logDir := t.TempDir()
 	logFile := filepath.Join(logDir, "api.log")
 	MustStartServer(t, "debug = true\nlog_file = "+logFile+"\n"+
-		"image_cache_dir = /var/cache/glance\nimage_location_quota = 3\n"+
+		"image_cache_dir = /var/cache/glance\nworkers = 3\n"+
 		"enabled_import_methods = glance-direct,web-download\n"+
 		"no_such_option = 1\n"+
 		"[import_filtering_opts]\nallowed_ports = 80,443,8080\n"+
 		"[DEFAULT]\n")
 	warnings := mustLogLines(t, logFile, " WARNING ")
 	for _, option := range []string{"[DEFAULT] image_cache_dir",
-		"[DEFAULT] image_location_quota",
+		"[DEFAULT] workers",
 		"[import_filtering_opts] allowed_ports"} {
 		if n := count(warnings, option+" "); n != 1 {
 			t.Errorf("%d WARNING lines name %s, want 1:\n%s", n, option, strings.Join(warnings, "\n"))

@@ -1,6 +1,7 @@
 package daltest
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -137,6 +138,41 @@ func testUpdate(t *testing.T, s *suite) {
 		}
 		if status != "deleted" || !deleted {
 			t.Fatalf("removed location is %s, deleted=%v; want deleted, true", status, deleted)
+		}
+	})
+
+	t.Run("locations inserted first and replaced", func(t *testing.T) {
+		img := s.create(t, s.image("relocated", func(i *domain.Image) {
+			i.Locations = []domain.Location{{URL: "file:///old", Metadata: map[string]any{"store": "file"}}}
+		}))
+		meta := map[string]any{"store": "web", "nested": map[string]any{"n": json.Number("12345678901234567890")}}
+		got := update(t, img.ID, admin, func(i *domain.Image) error {
+			i.Locations = append([]domain.Location{{URL: "http://example.com/x", Metadata: meta}}, i.Locations...)
+			return nil
+		})
+		// The answer keeps the order the change gave; a load gives the
+		// rows' order, as Glance's database does.
+		if len(got.Locations) != 2 || got.Locations[0].URL != "http://example.com/x" || got.Locations[0].ID <= got.Locations[1].ID {
+			t.Fatalf("locations %+v", got.Locations)
+		}
+		loaded, err := s.repo.Get(s.ctx, img.ID, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(loaded.Locations) != 2 || loaded.Locations[1].URL != "http://example.com/x" ||
+			loaded.Locations[1].Metadata["nested"].(map[string]any)["n"] != json.Number("12345678901234567890") {
+			t.Fatalf("loaded locations %+v", loaded.Locations)
+		}
+		// Replacing gives new rows; the old ones are marked deleted.
+		update(t, img.ID, admin, func(i *domain.Image) error {
+			i.Locations = []domain.Location{{URL: "http://example.com/y", Metadata: map[string]any{}}}
+			return nil
+		})
+		if n := s.count(t, "SELECT COUNT(*) FROM image_locations WHERE image_id = ? AND status = 'active' AND deleted = 0", img.ID); n != 1 {
+			t.Fatalf("%d active locations, want 1", n)
+		}
+		if n := s.count(t, "SELECT COUNT(*) FROM image_locations WHERE image_id = ? AND status = 'deleted' AND deleted = 1", img.ID); n != 2 {
+			t.Fatalf("%d deleted locations, want 2", n)
 		}
 	})
 

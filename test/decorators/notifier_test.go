@@ -6,11 +6,16 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/go-glance/glance/dal"
+	"github.com/go-glance/glance/dal/daltest"
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/notifier"
+	"github.com/go-glance/glance/store"
+	"github.com/go-glance/glance/store/filesystem"
 )
 
 // recorder is a sink that keeps what it hears, in order.
@@ -174,5 +179,66 @@ func TestFailuresAreSilent(t *testing.T) {
 		if n.EventType != "image.prepare" {
 			t.Errorf("failed operation announced %s", n.EventType)
 		}
+	}
+}
+
+// Removing an image's data from one store is an image.update, as the
+// location it loses is saved; its payload never names a location.
+func TestDeleteFromStoreNotifies(t *testing.T) {
+	be := daltest.OpenSQLite(t)
+	var backends []*store.Backend
+	for _, id := range []string{"a", "b"} {
+		fs, err := filesystem.New(filesystem.Options{Datadir: t.TempDir(), BackendID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		backends = append(backends, store.NewBackend(id, fs))
+	}
+	stores, err := store.NewRegistry(backends, "a", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := dal.Images(be.DB)
+	rec := &recorder{}
+	svc := notifier.NewImages(domain.NewImageService(repo, stores, domain.ImageConfig{
+		SizeCap: 1 << 20, HashAlgorithm: "sha512", LimitDefault: 25, LimitMax: 1000, Now: time.Now,
+		NewID: uuid.NewString, Logf: func(context.Context, string, ...any) {},
+	}), rec)
+	img, err := svc.Create(memberCtx, domain.NewImage{DiskFormat: str("raw"), ContainerFormat: str("bare")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Upload(memberCtx, img.ID, domain.Upload{Data: bytes.NewReader([]byte("data")), Size: 4}); err != nil {
+		t.Fatal(err)
+	}
+	// A copy in b, as copy-image would leave it.
+	copied, err := backends[1].Put(memberCtx, img.ID, bytes.NewReader([]byte("data")), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := domain.Viewer{Admin: true}
+	if _, err := repo.Update(memberCtx, img.ID, admin, time.Now(), func(i *domain.Image) error {
+		i.Locations = append(i.Locations, domain.Location{URL: copied.URL, Metadata: copied.Metadata})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+	if _, err := svc.DeleteFromStore(memberCtx, img.ID, "b"); err != nil {
+		t.Fatal(err)
+	}
+	names := events(t, rec.take(), func(event string, p map[string]any) {
+		if _, ok := p["locations"]; ok {
+			t.Errorf("%s payload shows locations", event)
+		}
+	})
+	if !equal(names, []string{"image.update"}) {
+		t.Fatalf("events %v, want image.update", names)
+	}
+	if _, err := svc.DeleteFromStore(memberCtx, img.ID, "a"); !domain.IsKind(err, domain.KindForbidden) {
+		t.Fatalf("deleting the last copy: %v", err)
+	}
+	if ns := rec.take(); len(ns) != 0 {
+		t.Fatalf("a refused delete notified %v", ns)
 	}
 }

@@ -1,8 +1,8 @@
-package gateway
+package domain
 
 import "testing"
 
-func TestWithoutCredentials(t *testing.T) {
+func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"s3://AKIA:s3cr3t@127.0.0.1:7480/images/abc":            "s3://127.0.0.1:7480/images/abc",
 		"s3+https://a:b@c@host/bucket/id":                       "s3+https://host/bucket/id",
@@ -12,8 +12,8 @@ func TestWithoutCredentials(t *testing.T) {
 		"https://example.com/path/with@sign":                    "https://example.com/path/with@sign",
 		"not a url":                                             "not a url",
 	} {
-		if got := withoutCredentials(in); got != want {
-			t.Errorf("withoutCredentials(%q) = %q, want %q", in, got, want)
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
