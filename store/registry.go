@@ -20,16 +20,15 @@ var _ domain.Stores = (*Registry)(nil)
 // NewRegistry returns the registry of backends in configured order.
 // defaultID names the default backend ("" picks the first); multi tells
 // whether enabled_backends configured named backends. In single-store
-// mode pass one backend, ID "file", and multi false.
+// mode pass the backends of [glance_store] stores, each with its type as
+// id, default_store's type as defaultID, and multi false: writes go to
+// the default, locations to the backend that owns them.
 //
 // It returns an error for no backends, an empty or repeated id, a nil
-// driver, an unknown defaultID, or several backends without multi.
+// driver, or an unknown defaultID.
 func NewRegistry(backends []*Backend, defaultID string, multi bool) (*Registry, error) {
 	if len(backends) == 0 {
 		return nil, fmt.Errorf("store: no backends configured")
-	}
-	if !multi && len(backends) > 1 {
-		return nil, fmt.Errorf("store: %d backends configured without multi-store", len(backends))
 	}
 	r := &Registry{backends: append([]*Backend(nil), backends...), byID: map[string]*Backend{}, def: defaultID, multi: multi}
 	for _, b := range backends {

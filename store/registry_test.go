@@ -119,7 +119,6 @@ func TestNewRegistryErrors(t *testing.T) {
 		"nil backend":     {[]*store.Backend{nil}, "", true},
 		"twice":           {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("a", d)}, "", true},
 		"unknown default": {[]*store.Backend{store.NewBackend("a", d)}, "b", true},
-		"several single":  {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("b", d)}, "a", false},
 	}
 	for name, c := range cases {
 		if _, err := store.NewRegistry(c.backends, c.def, c.multi); err == nil {
