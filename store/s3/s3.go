@@ -122,11 +122,12 @@ func New(o Options) (*Driver, error) {
 	return d, nil
 }
 
-// Describe shows what glance_store shows of an s3 store.
+// Describe shows what glance_store shows of an s3 store: the sizes in
+// bytes, as it keeps them once configured.
 func (d *Driver) Describe() []store.Property {
 	return []store.Property{
-		{Key: "s3_store_large_object_size", Value: d.o.LargeObjectSize >> 20},
-		{Key: "s3_store_large_object_chunk_size", Value: d.o.ChunkSize >> 20},
+		{Key: "s3_store_large_object_size", Value: d.o.LargeObjectSize},
+		{Key: "s3_store_large_object_chunk_size", Value: d.o.ChunkSize},
 		{Key: "s3_store_thread_pools", Value: d.o.ThreadPools},
 	}
 }
