@@ -82,6 +82,7 @@ func TestUploadToUnknownStore(t *testing.T) {
 		map[string]string{"Content-Type": "application/octet-stream", "X-Image-Meta-Store": "cold"}, "data")
 	mustStatus(t, "upload to cold", resp, body, http.StatusNoContent)
 	resp, body = a.do(t, "GET", "/v2/images/"+id, nil, "")
+	mustStatus(t, "show", resp, body, http.StatusOK)
 	var shown map[string]any
 	mustDecode(t, body, &shown)
 	if shown["stores"] != "cold" {
