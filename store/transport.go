@@ -32,6 +32,9 @@ func BoundedTransport(timeout time.Duration) *http.Transport {
 	t.ResponseHeaderTimeout = timeout
 	t.ExpectContinueTimeout = min(timeout, time.Second)
 	t.IdleConnTimeout = 90 * time.Second
+	// Image data is moved as stored: a transparently gunzipped body
+	// would not match its size or ranges.
+	t.DisableCompression = true
 	t.MaxIdleConnsPerHost = 16
 	return t
 }
