@@ -21,16 +21,18 @@ type PendingDeletes interface {
 }
 
 // deleteLocationData removes the data at loc. Data already gone counts
-// as removed.
+// as removed; a location no configured store serves (its store was
+// taken out of the configuration) is an error, so that its data stays
+// recorded until the store is back.
 func deleteLocationData(ctx context.Context, stores Stores, loc Location) error {
 	st, err := stores.ForLocation(loc)
-	if err == nil {
-		err = st.Delete(ctx, loc.URL)
+	if err != nil {
+		return err
 	}
-	if IsKind(err, KindNotFound) {
-		return nil
+	if err := st.Delete(ctx, loc.URL); err != nil && !IsKind(err, KindNotFound) {
+		return err
 	}
-	return err
+	return nil
 }
 
 // pendingPage is how many recorded locations a clean-up pass reads at once.
