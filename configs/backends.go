@@ -7,7 +7,7 @@ import (
 )
 
 // StoreTypes are the store types enabled_backends may name.
-var StoreTypes = []string{"file", "http", "rbd", "s3", "swift", "cinder"}
+var StoreTypes = []string{"file", "http", "rbd", "s3", "swift", "cinder", "vmware"}
 
 // glance_store's filesystem defaults, shared by [glance_store] and every
 // file backend section.
@@ -27,15 +27,14 @@ func backendOptions(b *Backend) []option {
 	}
 	sec := normSection(b.Name)
 	return []option{
-		strOpt(sec, "filesystem_store_datadir", defaultDataDir, &b.DataDir).checked(checkNotEmpty),
+		strOpt(sec, "filesystem_store_datadir", defaultDataDir, &b.DataDir),
 		intOpt(sec, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &b.ChunkSize).notYet(ownBuffers),
 	}
 }
 
 // loadBackends builds c.Backends from enabled_backends and the backends'
-// sections, and checks default_backend. It returns the sections it read
-// whole, so their options are not reported as unknown.
-func (c *Config) loadBackends(l *loader) (sections []string) {
+// sections, and checks default_backend.
+func (c *Config) loadBackends(l *loader) {
 	static := c.staticSections()
 	var names []string
 	for _, p := range c.Default.EnabledBackends {
@@ -50,8 +49,10 @@ func (c *Config) loadBackends(l *loader) (sections []string) {
 		for _, o := range backendOptions(&b) {
 			l.apply(o)
 		}
+		if b.Type == "file" {
+			c.checkDatadirs(l, sec, b.Options)
+		}
 		c.Backends = append(c.Backends, b)
-		sections = append(sections, sec)
 	}
 	if len(c.Default.EnabledBackends) > 0 && !slices.Contains(names, c.Store.DefaultBackend) {
 		l.errs = append(l.errs, &ValueError{Section: secStore, Option: "default_backend",
@@ -59,7 +60,6 @@ func (c *Config) loadBackends(l *loader) (sections []string) {
 			Reason: "is not one of the enabled backends (" + strings.Join(names, ", ") + ")",
 			File:   l.fileOf(key{secStore, "default_backend"})})
 	}
-	return sections
 }
 
 // checkBackend returns the unusable part of an enabled_backends entry and

@@ -40,7 +40,7 @@ func TestMultiStoreErrors(t *testing.T) {
 		name, content, want string
 	}{
 		{"unknown type", "[DEFAULT]\nenabled_backends = fast:file, tape:tape\n[glance_store]\ndefault_backend = fast\n",
-			`invalid value for [DEFAULT] enabled_backends: "tape" is not a store type for backend "tape" (known: file, http, rbd, s3, swift, cinder)`},
+			`invalid value for [DEFAULT] enabled_backends: "tape" is not a store type for backend "tape" (known: file, http, rbd, s3, swift, cinder, vmware)`},
 		{"reserved name", "[DEFAULT]\nenabled_backends = os_glance_mine:file\n[glance_store]\ndefault_backend = os_glance_mine\n",
 			`invalid value for [DEFAULT] enabled_backends: "os_glance_mine" is a backend name with the os_glance_ prefix`},
 		{"name of another section", "[DEFAULT]\nenabled_backends = Database:file\n[glance_store]\ndefault_backend = Database\n",

@@ -2,7 +2,7 @@ package configs
 
 import (
 	"errors"
-	"slices"
+	"strings"
 )
 
 // Load reads glance-api.conf as oslo.config would be given
@@ -57,8 +57,10 @@ func build(srcs []*source) (*Config, error) {
 	for _, o := range c.options() {
 		l.apply(o)
 	}
-	c.Unknown = unknown(srcs, c.options(), c.loadBackends(l))
+	c.loadBackends(l)
+	c.Unknown = unknown(srcs, c.options(), c.knownInSection)
 	c.Store.Options = l.section(secStore)
+	c.checkSingleStore(l)
 	c.Deprecated = l.deprecated
 	c.NotActedOn = l.notActedOn
 	c.set = l.set
@@ -161,12 +163,22 @@ func (l *loader) section(name string) map[string]string {
 	for k, v := range m {
 		m[k] = l.expand(name, v)
 	}
+	for _, opt := range multiValued {
+		if _, ok := m[opt]; ok {
+			vs := l.all([]key{{name, opt}})
+			for i := range vs {
+				vs[i] = l.expand(name, vs[i])
+			}
+			m[opt] = strings.Join(vs, MultiSeparator)
+		}
+	}
 	return m
 }
 
-// unknown lists the options of srcs that no table row reads and that are
-// not in a section read whole, once each, in order of appearance.
-func unknown(srcs []*source, opts []option, whole []string) []string {
+// unknown lists the options of srcs that no table row reads and that no
+// store driver reads in their section (see knownInSection), once each, in
+// order of appearance.
+func unknown(srcs []*source, opts []option, driverReads func(section, name string) bool) []string {
 	known := map[key]bool{}
 	for _, o := range opts {
 		for _, k := range o.names() {
@@ -176,7 +188,7 @@ func unknown(srcs []*source, opts []option, whole []string) []string {
 	var out []string
 	for _, s := range srcs {
 		for _, k := range s.order {
-			if !known[k] && !slices.Contains(whole, k.section) {
+			if !known[k] && !driverReads(k.section, k.name) {
 				known[k] = true
 				out = append(out, k.String())
 			}

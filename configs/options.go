@@ -43,7 +43,6 @@ const (
 	noCache         = "the image cache is not served"
 	noMessaging     = "only the log notification driver is served"
 	ownBuffers      = "the filesystem store picks its own buffer sizes"
-	onlyFileStore   = "the filesystem store is the only single-store backend served"
 	noFormatInspect = "uploaded data is not inspected"
 )
 
@@ -103,9 +102,9 @@ func (c *Config) options() []option {
 		// 5 s); a few seconds answers 503 before clients give up.
 		intOpt(secDatabase, "pool_timeout", "5", 1, noMax, &c.Database.PoolTimeout),
 
-		choiceOpt(secStore, "default_store", "file", defaultStores, &st.DefaultStore).notYet(onlyFileStore),
-		listOpt(secStore, "stores", "file,http", &st.Stores).notYet(onlyFileStore),
-		strOpt(secStore, "filesystem_store_datadir", defaultDataDir, &st.FilesystemStoreDatadir).checked(checkNotEmpty),
+		choiceOpt(secStore, "default_store", "file", defaultStores, &st.DefaultStore),
+		listOpt(secStore, "stores", "file,http", &st.Stores),
+		strOpt(secStore, "filesystem_store_datadir", defaultDataDir, &st.FilesystemStoreDatadir),
 		intOpt(secStore, "filesystem_store_chunk_size", defaultChunkSize, 1, noMax, &st.FilesystemStoreChunkSize).notYet(ownBuffers),
 		intOpt(secStore, "filesystem_store_file_perm", "0", 0, 7777, &st.FilesystemStoreFilePerm),
 		strOpt(secStore, "default_backend", "", &st.DefaultBackend),

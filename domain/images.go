@@ -281,17 +281,36 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
-// deleteData removes data at locs, logging what it cannot remove.
+// deleteData removes the data at locs, whose rows the caller has marked
+// deleted. Data already gone counts as removed. A location whose data
+// cannot be removed (its store is down) is recorded pending_delete when
+// the repository keeps such records (PendingDeletes), for the clean-up
+// to remove later, so that it is never silently orphaned. Nothing here
+// fails the caller: the locations are gone from the image either way.
 func (s *imageService) deleteData(ctx context.Context, locs []Location) {
+	ctx = context.WithoutCancel(ctx) // a client that leaves must not orphan data
+	var pending []int64
 	for _, loc := range locs {
-		st, err := s.stores.ForLocation(loc)
-		if err == nil {
-			err = st.Delete(ctx, loc.URL)
-		}
-		if err != nil && !IsKind(err, KindNotFound) {
-			s.logf(ctx, "Failed to delete image data at %s: %v", loc.URL, err)
+		if err := deleteLocationData(ctx, s.stores, loc); err != nil {
+			s.logf(ctx, "Failed to delete the image data of location %d: %v", loc.ID, err)
+			if loc.ID != 0 {
+				pending = append(pending, loc.ID)
+			}
 		}
 	}
+	if len(pending) == 0 {
+		return
+	}
+	pd, ok := s.repo.(PendingDeletes)
+	if !ok {
+		s.logf(ctx, "Image data of location(s) %v is left in its store: nothing records it for clean-up", pending)
+		return
+	}
+	if err := pd.MarkPendingDelete(ctx, pending); err != nil {
+		s.logf(ctx, "Image data of location(s) %v is left in its store: recording it for clean-up failed: %v", pending, err)
+		return
+	}
+	s.logf(ctx, "Recorded the image data of location(s) %v for clean-up once the store is back", pending)
 }
 
 func (s *imageService) Deactivate(ctx context.Context, id string) (*Image, error) {

@@ -65,6 +65,19 @@ func (o Options) List(name string) []string {
 	return items
 }
 
+// Strings returns every value of option name, which oslo.config reads
+// as a repeated option (MultiStrOpt): the config layer joins the values
+// with newlines. It returns nil when the option is not set.
+func (o Options) Strings(name string) []string {
+	var vs []string
+	for v := range strings.SplitSeq(o[name], "\n") {
+		if v = strings.TrimSpace(v); v != "" {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
 // Factory makes the driver of a backend from its section. backendID is
 // the enabled_backends key, to record as the "store" metadata of the
 // driver's locations, or "" for the single store of [glance_store]. It

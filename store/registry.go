@@ -20,19 +20,15 @@ var _ domain.Stores = (*Registry)(nil)
 // NewRegistry returns the registry of backends in configured order.
 // defaultID names the default backend ("" picks the first); multi tells
 // whether enabled_backends configured named backends. In single-store
-// mode pass multi false and the default_store backend first; the others
-// (the http store that [glance_store] stores enables) only serve the
-// locations their drivers own.
+// mode pass the backends of [glance_store] stores, each with its type as
+// id, default_store's type as defaultID, and multi false: writes go to
+// the default, locations to the backend that owns them.
 //
 // It returns an error for no backends, an empty or repeated id, a nil
-// driver, an unknown defaultID, or, without multi, a defaultID that is
-// not the first backend.
+// driver, or an unknown defaultID.
 func NewRegistry(backends []*Backend, defaultID string, multi bool) (*Registry, error) {
 	if len(backends) == 0 {
 		return nil, fmt.Errorf("store: no backends configured")
-	}
-	if !multi && defaultID != "" && backends[0] != nil && defaultID != backends[0].id {
-		return nil, fmt.Errorf("store: single-store default %q is not the first backend", defaultID)
 	}
 	r := &Registry{backends: append([]*Backend(nil), backends...), byID: map[string]*Backend{}, def: defaultID, multi: multi}
 	for _, b := range backends {

@@ -113,36 +113,16 @@ func TestNewRegistryErrors(t *testing.T) {
 		def      string
 		multi    bool
 	}{
-		"none":                     {nil, "", true},
-		"empty id":                 {[]*store.Backend{store.NewBackend("", d)}, "", true},
-		"nil driver":               {[]*store.Backend{store.NewBackend("a", nil)}, "", true},
-		"nil backend":              {[]*store.Backend{nil}, "", true},
-		"twice":                    {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("a", d)}, "", true},
-		"unknown default":          {[]*store.Backend{store.NewBackend("a", d)}, "b", true},
-		"single default not first": {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("b", d)}, "b", false},
+		"none":            {nil, "", true},
+		"empty id":        {[]*store.Backend{store.NewBackend("", d)}, "", true},
+		"nil driver":      {[]*store.Backend{store.NewBackend("a", nil)}, "", true},
+		"nil backend":     {[]*store.Backend{nil}, "", true},
+		"twice":           {[]*store.Backend{store.NewBackend("a", d), store.NewBackend("a", d)}, "", true},
+		"unknown default": {[]*store.Backend{store.NewBackend("a", d)}, "b", true},
 	}
 	for name, c := range cases {
 		if _, err := store.NewRegistry(c.backends, c.def, c.multi); err == nil {
 			t.Errorf("%s: no error", name)
 		}
-	}
-}
-
-// TestSingleStoreServesOtherLocations checks that a single store's
-// registry writes to its first backend and reads the locations the
-// others own (the http store beside the default store).
-func TestSingleStoreServesOtherLocations(t *testing.T) {
-	file, web := &fakeDriver{prefix: "file://"}, &fakeDriver{prefix: "http://"}
-	r, err := store.NewRegistry([]*store.Backend{store.NewBackend("file", file), store.NewBackend("http", web)}, "file", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"", "http", "whatever"} {
-		if st, _ := r.Store(id); driverOf(st) != file {
-			t.Errorf("Store(%q) is not the default store", id)
-		}
-	}
-	if st, err := r.ForLocation(domain.Location{URL: "http://example.com/image"}); err != nil || driverOf(st) != web {
-		t.Errorf("an http location is served by %v, %v", st, err)
 	}
 }

@@ -132,6 +132,15 @@ func serve(ctx context.Context, cfg *configs.Config, stderr io.Writer, ready cha
 			logger.WarnContext(ctx, fmt.Sprintf(format, args...))
 		},
 	})
+	if pd, ok := dal.Images(db).(domain.PendingDeletes); ok {
+		purgeCtx, stopPurge := context.WithCancel(ctx)
+		purged := make(chan struct{})
+		go func() {
+			defer close(purged)
+			runPurge(purgeCtx, pd, stores, logger, defaultPurge)
+		}()
+		defer func() { stopPurge(); <-purged }() // before the database closes
+	}
 	var members domain.MemberService = domain.NewMemberService(dal.Images(db), dal.Members(db), domain.MemberConfig{
 		Quota: d.ImageMemberQuota, Now: time.Now})
 	plain := images

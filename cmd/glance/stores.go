@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/go-glance/glance/configs"
@@ -21,50 +21,26 @@ import (
 // newStores builds the backends from [glance_store] (single store) or
 // enabled_backends (multi-store), and what /v2/info/stores shows of them.
 // Each driver reads its own options from its section. Partial uploads
-// older than staleAfter are removed.
+// older than staleAfter are removed. A store type this binary does not
+// serve stops start-up: data kept there would be neither served nor
+// ever deleted.
 func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, staleAfter time.Duration) (domain.Stores, []gateway.StoreInfo, error) {
 	if !cfg.MultiStore() {
-		typ := singleStoreType(cfg)
-		d, err := store.Open(typ, "", cfg.Store.Options)
-		if err != nil {
-			return nil, nil, err
-		}
-		cleanup(ctx, typ, d, logger, staleAfter)
-		backends := []*store.Backend{store.NewBackend(typ, d)}
-		// Glance's single store reads http locations when stores lists
-		// http, as it does by default.
-		if typ != "http" && slices.Contains(cfg.Store.Stores, "http") {
-			web, err := store.Open("http", "", cfg.Store.Options)
-			if err != nil {
-				return nil, nil, err
-			}
-			backends = append(backends, store.NewBackend("http", web))
-		}
-		reg, err := store.NewRegistry(backends, typ, false)
-		return reg, nil, err
+		return singleStores(ctx, cfg, logger, staleAfter)
 	}
 	var backends []*store.Backend
 	var infos []gateway.StoreInfo
 	for _, b := range cfg.Backends {
-		d, err := store.Open(b.Type, b.Name, b.Options)
-		if errors.Is(err, store.ErrUnknownType) {
-			logger.Warn("Store " + b.Name + " of type " + b.Type + " is not available in this version; skipping it")
-			continue
-		}
+		d, err := openStore(b.Type, b.Name, b.Options, "[DEFAULT] enabled_backends", logger)
 		if err != nil {
 			return nil, nil, err
-		}
-		if c, ok := d.(store.Caveats); ok {
-			for _, why := range c.Caveats() {
-				logger.Warn("[" + b.Name + "] " + why)
-			}
 		}
 		cleanup(ctx, b.Name, d, logger, staleAfter)
 		backends = append(backends, store.NewBackend(b.Name, d))
 		infos = append(infos, gateway.StoreInfo{
 			ID: b.Name, Type: b.Type, Description: b.Options["store_description"],
 			Default:    b.Name == cfg.Store.DefaultBackend,
-			ReadOnly:   b.Type == "http",
+			ReadOnly:   b.Type == "http", // as Glance marks it
 			Properties: storeProperties(d),
 		})
 	}
@@ -72,13 +48,48 @@ func newStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, st
 	return reg, infos, err
 }
 
-// singleStoreType is the type of default_store when a driver serves it,
-// else "file": configs warns that the setting is not acted on.
-func singleStoreType(cfg *configs.Config) string {
-	if slices.Contains(store.Types(), cfg.Store.DefaultStore) {
-		return cfg.Store.DefaultStore
+// singleStores opens each store of [glance_store] stores from the
+// [glance_store] section; writes go to default_store's.
+func singleStores(ctx context.Context, cfg *configs.Config, logger *slog.Logger, staleAfter time.Duration) (domain.Stores, []gateway.StoreInfo, error) {
+	var backends []*store.Backend
+	for _, typ := range cfg.SingleStoreTypes() {
+		d, err := openStore(typ, "", cfg.Store.Options, "[glance_store] stores", logger)
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanup(ctx, typ, d, logger, staleAfter)
+		backends = append(backends, store.NewBackend(typ, d))
 	}
-	return "file"
+	reg, err := store.NewRegistry(backends, cfg.DefaultStoreType(), false)
+	return reg, nil, err
+}
+
+// openStore builds a store's driver and logs its caveats. For a type no
+// driver of this binary serves, it says what to do about it.
+func openStore(typ, name string, opts store.Options, listedIn string, logger *slog.Logger) (store.Driver, error) {
+	d, err := store.Open(typ, name, opts)
+	if errors.Is(err, store.ErrUnknownType) {
+		if name == "" {
+			name = typ
+		}
+		if typ == "rbd" {
+			return nil, fmt.Errorf("store %s of type rbd is not served by this binary: build it with -tags ceph,pacific, or remove the store from %s", name, listedIn)
+		}
+		return nil, fmt.Errorf("store %s of type %s is not served by this version: remove it from %s", name, typ, listedIn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := d.(store.Caveats); ok {
+		label := name
+		if label == "" {
+			label = "glance_store"
+		}
+		for _, why := range c.Caveats() {
+			logger.Warn("[" + label + "] " + why)
+		}
+	}
+	return d, nil
 }
 
 // storeProperties are what /v2/info/stores/detail shows of a driver.

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 		{"Concurrency", testConcurrency},
 		{"Members", testMembers},
 		{"Usage", testUsage},
+		{"PendingDeletes", testPendingDeletes},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

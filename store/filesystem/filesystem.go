@@ -1,7 +1,8 @@
 // Package filesystem is the store driver that keeps image data as files
-// in one directory, laid out as Glance's filesystem store does: the data
-// of image ID is the file <datadir>/<ID> and its location URL is
-// file://<datadir>/<ID>. Glance and this service can share a datadir.
+// in one directory, or several with priorities, laid out as Glance's
+// filesystem store does: the data of image ID is the file <datadir>/<ID>
+// and its location URL is file://<datadir>/<ID>. Glance and this service
+// can share a datadir.
 package filesystem
 
 import (
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/go-glance/glance/store"
 )
@@ -19,6 +21,10 @@ type Options struct {
 	// Datadir is filesystem_store_datadir. A relative path is taken
 	// relative to the working directory at New.
 	Datadir string
+	// Datadirs is filesystem_store_datadirs, used instead of Datadir
+	// when set: new images go to the directory of highest priority with
+	// room for them; all of them are read.
+	Datadirs []Datadir
 	// BackendID is the enabled_backends key of this store, recorded as
 	// the "store" metadata of its locations; "" in single-store mode.
 	BackendID string
@@ -34,14 +40,21 @@ type Options struct {
 	ThinProvisioning bool
 }
 
+// Datadir is one directory of filesystem_store_datadirs.
+type Datadir struct {
+	Path     string
+	Priority int
+}
+
 // Store is the filesystem driver. It is safe for concurrent use.
 type Store struct {
-	dir       string
-	asWritten string // the datadir as configured, as Glance shows it
+	dirs      []datadir // by priority, highest first
+	asWritten string    // the datadir as configured, as Glance shows it
 	backendID string
 	perm      fs.FileMode
 	chunkSize int64
 	thin      bool
+	commitMu  sync.Mutex // see commit
 }
 
 var (
@@ -56,24 +69,28 @@ var (
 // the datadir when it first writes. It returns an error if Datadir is
 // empty or FilePerm would keep the service from reading its own files.
 func New(o Options) (*Store, error) {
-	if o.Datadir == "" {
-		return nil, fmt.Errorf("filesystem store: no datadir configured")
-	}
 	if o.FilePerm != 0 && o.FilePerm&0o400 == 0 {
 		return nil, fmt.Errorf("filesystem store: file permission %o does not let the owner read", o.FilePerm)
 	}
-	dir, err := filepath.Abs(o.Datadir)
+	dirs, err := datadirs(o)
 	if err != nil {
-		return nil, fmt.Errorf("filesystem store: datadir %s: %w", o.Datadir, err)
+		return nil, err
 	}
-	return &Store{dir: dir, asWritten: o.Datadir, backendID: o.BackendID, perm: o.FilePerm.Perm(), chunkSize: o.ChunkSize, thin: o.ThinProvisioning}, nil
+	s := &Store{dirs: dirs, backendID: o.BackendID, perm: o.FilePerm.Perm(), chunkSize: o.ChunkSize, thin: o.ThinProvisioning}
+	s.asWritten = o.Datadir
+	if len(o.Datadirs) > 0 {
+		s.asWritten = dirs[0].asWritten
+	}
+	return s, nil
 }
 
-// Datadir is the absolute directory the store keeps its files in.
-func (s *Store) Datadir() string { return s.dir }
+// Datadir is the absolute directory the store keeps its files in, the
+// one of highest priority when there are several.
+func (s *Store) Datadir() string { return s.dirs[0].path }
 
 // Describe shows the datadir and options as Glance's
-// /v2/info/stores/detail does.
+// /v2/info/stores/detail does. Of several datadirs it shows the one of
+// highest priority (Glance has no single datadir to show then).
 func (s *Store) Describe() []store.Property {
 	return []store.Property{
 		{Key: "data_dir", Value: s.asWritten},
@@ -88,8 +105,8 @@ func (s *Store) Owns(url string) bool {
 	return err == nil
 }
 
-// url is the location URL of image id, as Glance writes it.
-func (s *Store) url(id string) string { return "file://" + filepath.Join(s.dir, id) }
+// url is the location URL of image id in dir, as Glance writes it.
+func url(dir, id string) string { return "file://" + filepath.Join(dir, id) }
 
 func (s *Store) metadata() map[string]any {
 	if s.backendID == "" {
@@ -122,7 +139,7 @@ func (s *Store) path(url string) (string, error) {
 		return "", notFound(url)
 	}
 	p = filepath.Clean(p)
-	if filepath.Dir(p) != s.dir || checkName(filepath.Base(p)) != nil {
+	if !s.holds(filepath.Dir(p)) || checkName(filepath.Base(p)) != nil {
 		return "", notFound(url)
 	}
 	return p, nil

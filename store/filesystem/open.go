@@ -19,15 +19,21 @@ func init() { store.Register("file", Open) }
 // Open builds the store of type "file" from its section, with
 // glance_store's option names: filesystem_store_datadir,
 // filesystem_store_file_perm (octal, as Glance reads it),
-// filesystem_store_chunk_size and filesystem_thin_provisioning.
-// filesystem_store_datadirs (several directories with priorities) is
-// refused rather than ignored, as data would go elsewhere than the
-// operator meant.
+// filesystem_store_chunk_size, filesystem_thin_provisioning, and
+// filesystem_store_datadirs ("path:priority", repeated) instead of a set
+// filesystem_store_datadir.
 func Open(backendID string, opts store.Options) (store.Driver, error) {
-	if len(opts.List("filesystem_store_datadirs")) > 0 {
-		return nil, fmt.Errorf("filesystem_store_datadirs is not supported: configure one filesystem_store_datadir per backend")
-	}
 	o := Options{Datadir: opts.String("filesystem_store_datadir", defaultDatadir), BackendID: backendID}
+	for _, v := range opts.Strings("filesystem_store_datadirs") {
+		d, err := ParseDatadir(v)
+		if err != nil {
+			return nil, err
+		}
+		o.Datadirs = append(o.Datadirs, d)
+	}
+	if _, set := opts["filesystem_store_datadir"]; len(o.Datadirs) > 0 && !set {
+		o.Datadir = "" // the default gives way to the datadirs
+	}
 	if v := opts.String("filesystem_store_file_perm", "0"); v != "0" {
 		perm, err := strconv.ParseUint(v, 8, 32)
 		if err != nil {

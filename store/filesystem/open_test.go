@@ -52,12 +52,15 @@ func TestOpenDefaults(t *testing.T) {
 
 func TestOpenBadOptions(t *testing.T) {
 	for name, opts := range map[string]store.Options{
-		"datadirs":        {"filesystem_store_datadirs": "/a:100,/b:200"},
-		"perm not octal":  {"filesystem_store_file_perm": "0698"},
-		"perm unreadable": {"filesystem_store_file_perm": "0200"},
-		"chunk size":      {"filesystem_store_chunk_size": "big"},
-		"thin":            {"filesystem_thin_provisioning": "maybe"},
-		"empty datadir":   {"filesystem_store_datadir": ""},
+		"datadir and datadirs": {"filesystem_store_datadir": "/a", "filesystem_store_datadirs": "/b:200"},
+		"datadirs priority":    {"filesystem_store_datadirs": "/a:high"},
+		"datadirs no path":     {"filesystem_store_datadirs": ":100"},
+		"datadirs twice":       {"filesystem_store_datadirs": "/a:100\n/b\n/a:200"},
+		"perm not octal":       {"filesystem_store_file_perm": "0698"},
+		"perm unreadable":      {"filesystem_store_file_perm": "0200"},
+		"chunk size":           {"filesystem_store_chunk_size": "big"},
+		"thin":                 {"filesystem_thin_provisioning": "maybe"},
+		"empty datadir":        {"filesystem_store_datadir": ""},
 	} {
 		if _, err := store.Open("file", "fast", opts); err == nil {
 			t.Errorf("%s: no error", name)

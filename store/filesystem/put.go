@@ -15,13 +15,15 @@ import (
 	"github.com/go-glance/glance/store"
 )
 
-// Put writes data to a temporary file in the datadir, syncs it and only
-// then gives it its final name, so <datadir>/<id> is never a partial
-// image, even after a crash. On any error the temporary file is removed.
+// Put writes data to a temporary file in the datadir (of several, the
+// one pick chooses), syncs it and only then gives it its final name, so
+// <datadir>/<id> is never a partial image, even after a crash. On any
+// error the temporary file is removed.
 //
 // Errors: ErrInvalid for an id that is not a plain file name; ErrExists
-// if the file for id exists; ErrFull when the disk or a quota is full
-// (before reading anything if size shows the data cannot fit);
+// if the file for id exists in any datadir; ErrFull when the disk or a
+// quota is full (before reading anything if size shows the data cannot
+// fit, or no datadir has room for it);
 // ErrForbidden when writing is denied or the filesystem is read-only;
 // ctx.Err() once ctx ends; data's own error as it is.
 func (s *Store) Put(ctx context.Context, id string, data io.Reader, size int64) (domain.StoredData, error) {
@@ -31,11 +33,15 @@ func (s *Store) Put(ctx context.Context, id string, data io.Reader, size int64) 
 	if err := ctx.Err(); err != nil {
 		return domain.StoredData{}, err
 	}
-	final := filepath.Join(s.dir, id)
-	if err := s.checkFree(final); err != nil {
+	if err := s.checkFree(id); err != nil {
 		return domain.StoredData{}, err
 	}
-	f, err := s.createTemp(id)
+	dir, err := s.pick(size)
+	if err != nil {
+		return domain.StoredData{}, err
+	}
+	final := filepath.Join(dir, id)
+	f, err := s.createTemp(dir, id)
 	if err != nil {
 		return domain.StoredData{}, writeError(err)
 	}
@@ -55,19 +61,21 @@ func (s *Store) Put(ctx context.Context, id string, data io.Reader, size int64) 
 		return domain.StoredData{}, err
 	}
 	fault.Crash(fault.UploadLinked)
-	return domain.StoredData{URL: s.url(id), Size: n, Metadata: s.metadata()}, nil
+	return domain.StoredData{URL: url(dir, id), Size: n, Metadata: s.metadata()}, nil
 }
 
-// checkFree refuses an id whose file exists, before reading any data.
-func (s *Store) checkFree(final string) error {
-	_, err := os.Lstat(final)
-	switch {
-	case err == nil:
-		return conflict(filepath.Base(final))
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
+// checkFree refuses an id whose file exists in any datadir.
+func (s *Store) checkFree(id string) error {
+	for _, d := range s.dirs {
+		_, err := os.Lstat(filepath.Join(d.path, id))
+		switch {
+		case err == nil:
+			return conflict(id)
+		case !errors.Is(err, fs.ErrNotExist):
+			return writeError(err)
+		}
 	}
-	return writeError(err)
+	return nil
 }
 
 func conflict(id string) error {
@@ -159,7 +167,16 @@ func (w *fileWriter) Write(p []byte) (int, error) {
 // replacing an existing file: a hard link fails if the name is taken,
 // which a rename would not. Filesystems without hard links fall back to
 // a checked rename. The directory is synced so the name survives a crash.
+// With several datadirs the name is checked in all of them under a lock,
+// so that of two Puts of one id in this process only one wins.
 func (s *Store) commit(tmp, final, id string) error {
+	if len(s.dirs) > 1 {
+		s.commitMu.Lock()
+		defer s.commitMu.Unlock()
+		if err := s.checkFree(id); err != nil {
+			return err
+		}
+	}
 	err := os.Link(tmp, final)
 	if errors.Is(err, fs.ErrExist) {
 		return conflict(id)
@@ -168,14 +185,14 @@ func (s *Store) commit(tmp, final, id string) error {
 		return writeError(err)
 	}
 	if err != nil {
-		if err := s.checkFree(final); err != nil {
+		if err := s.checkFree(id); err != nil {
 			return err
 		}
 		if err := os.Rename(tmp, final); err != nil {
 			return writeError(err)
 		}
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := syncDir(filepath.Dir(final)); err != nil {
 		os.Remove(final)
 		return writeError(err)
 	}

@@ -122,8 +122,8 @@ func (s *Store) Delete(ctx context.Context, url string) error {
 	return nil
 }
 
-// Discard removes the file <datadir>/<id>, which a crash may have left
-// behind without a location pointing to it. Temporary files of uploads
+// Discard removes the file <datadir>/<id> of every datadir, which a
+// crash may have left behind without a location pointing to it. Temporary files of uploads
 // are RemoveTemp's: a running upload may own them.
 //
 // Errors: nil if there is no such file; ErrInvalid for an id that is
@@ -135,9 +135,11 @@ func (s *Store) Discard(ctx context.Context, id string) error {
 	if err := checkName(id); err != nil {
 		return err
 	}
-	err := os.Remove(filepath.Join(s.dir, id))
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		return nil
+	for _, d := range s.dirs {
+		err := os.Remove(filepath.Join(d.path, id))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return readError(err, url(d.path, id))
+		}
 	}
-	return readError(err, s.url(id))
+	return nil
 }

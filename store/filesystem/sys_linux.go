@@ -58,3 +58,13 @@ func control(f *os.File, op func(fd int) error) error {
 	}
 	return err
 }
+
+// freeSpace is what unprivileged users may still write to dir's
+// filesystem, in bytes.
+func freeSpace(dir string) (int64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * st.Bsize, nil
+}

@@ -16,15 +16,15 @@ import (
 // path refuses such names, so a temporary file is never served.
 const tempPrefix = ".upload-"
 
-// createTemp creates a new, empty temporary file for id in the datadir,
-// creating the datadir if it is missing. The mode is 0666 less the
+// createTemp creates a new, empty temporary file for id in dir,
+// creating dir if it is missing. The mode is 0666 less the
 // umask, as Glance's files get.
-func (s *Store) createTemp(id string) (*os.File, error) {
+func (s *Store) createTemp(dir, id string) (*os.File, error) {
 	for {
-		name := filepath.Join(s.dir, tempPrefix+id+"-"+rand.Text()[:8])
+		name := filepath.Join(dir, tempPrefix+id+"-"+rand.Text()[:8])
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrNotExist) {
-			if err := os.MkdirAll(s.dir, 0o755); err != nil {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, err
 			}
 			continue
@@ -36,7 +36,7 @@ func (s *Store) createTemp(id string) (*os.File, error) {
 	}
 }
 
-// RemoveTemp removes temporary files that uploads left in the datadir
+// RemoveTemp removes temporary files that uploads left in the datadirs
 // when the process died mid-upload, and returns their paths. Call it at
 // startup. Only files last written more than olderThan ago go: a running
 // upload keeps its file's modification time fresh, so when several
@@ -45,14 +45,29 @@ func (s *Store) createTemp(id string) (*os.File, error) {
 // A missing datadir has nothing to remove. It returns the first error
 // met, after trying every file.
 func (s *Store) RemoveTemp(ctx context.Context, olderThan time.Duration) ([]string, error) {
-	entries, err := os.ReadDir(s.dir)
+	var removed []string
+	var first error
+	for _, d := range s.dirs {
+		got, err := removeTemp(ctx, d.path, time.Now().Add(-olderThan))
+		removed = append(removed, got...)
+		if err != nil && first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return removed, first
+}
+
+func removeTemp(ctx context.Context, dir string, cutoff time.Time) ([]string, error) {
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	cutoff := time.Now().Add(-olderThan)
 	var removed []string
 	var first error
 	for _, e := range entries {
@@ -69,7 +84,7 @@ func (s *Store) RemoveTemp(ctx context.Context, olderThan time.Duration) ([]stri
 		if err == nil && info.ModTime().After(cutoff) {
 			continue
 		}
-		p := filepath.Join(s.dir, e.Name())
+		p := filepath.Join(dir, e.Name())
 		if err == nil {
 			err = os.Remove(p)
 		}

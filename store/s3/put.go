@@ -94,10 +94,16 @@ func (d *Driver) putEmpty(ctx context.Context, id string) error {
 // multipart upload. S3 has no conditional completion, so the name is
 // claimed first with an empty object written exclusively; completing
 // the upload replaces it.
+//
+// Once the upload exists, a request to the server is never cut off when
+// ctx ends (each is bounded by the transport): radosgw still finishing
+// a part whose request was dropped may record it after the abort, which
+// then leaves the upload behind. ctx is checked between requests.
 func (d *Driver) putParts(ctx context.Context, id string, data io.Reader, buf []byte) (_ domain.StoredData, err error) {
 	if err := d.putEmpty(ctx, id); err != nil {
 		return domain.StoredData{}, mapErr(ctx, "claim", err)
 	}
+	wctx := context.WithoutCancel(ctx)
 	uploadID := ""
 	defer func() {
 		if err == nil {
@@ -110,7 +116,7 @@ func (d *Driver) putParts(ctx context.Context, id string, data io.Reader, buf []
 		}
 		d.core.RemoveObject(cctx, d.o.Bucket, id, minio.RemoveObjectOptions{})
 	}()
-	uploadID, err = d.core.NewMultipartUpload(ctx, d.o.Bucket, id, minio.PutObjectOptions{})
+	uploadID, err = d.core.NewMultipartUpload(wctx, d.o.Bucket, id, minio.PutObjectOptions{})
 	if err != nil {
 		return domain.StoredData{}, mapErr(ctx, "multipart upload", err)
 	}
@@ -118,8 +124,11 @@ func (d *Driver) putParts(ctx context.Context, id string, data io.Reader, buf []
 	var total int64
 	n := len(buf)
 	for {
+		if err := ctx.Err(); err != nil {
+			return domain.StoredData{}, err
+		}
 		num := len(parts) + 1
-		p, err := d.core.PutObjectPart(ctx, d.o.Bucket, id, uploadID, num, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectPartOptions{})
+		p, err := d.core.PutObjectPart(wctx, d.o.Bucket, id, uploadID, num, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectPartOptions{})
 		if err != nil {
 			return domain.StoredData{}, mapErr(ctx, fmt.Sprintf("part %d", num), err)
 		}
@@ -134,7 +143,10 @@ func (d *Driver) putParts(ctx context.Context, id string, data io.Reader, buf []
 			return domain.StoredData{}, rerr
 		}
 	}
-	if _, err := d.core.CompleteMultipartUpload(ctx, d.o.Bucket, id, uploadID, parts, minio.PutObjectOptions{}); err != nil {
+	if err := ctx.Err(); err != nil {
+		return domain.StoredData{}, err
+	}
+	if _, err := d.core.CompleteMultipartUpload(wctx, d.o.Bucket, id, uploadID, parts, minio.PutObjectOptions{}); err != nil {
 		return domain.StoredData{}, mapErr(ctx, "complete multipart upload", err)
 	}
 	return d.stored(id, total), nil

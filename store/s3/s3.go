@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-glance/glance/domain"
 	"github.com/go-glance/glance/store"
@@ -54,7 +55,15 @@ type Options struct {
 	LargeObjectSize, ChunkSize int64
 	// ThreadPools is shown in /v2/info/stores/detail.
 	ThreadPools int64
+	// Timeout bounds each network wait (see store.BoundedTransport);
+	// 0 is store.NetTimeout.
+	Timeout time.Duration
 }
+
+// maxRetries is how often a request that met a network error or a 5xx
+// is tried again (minio's default, 10, keeps a dead server's callers
+// waiting far longer than one Timeout).
+const maxRetries = 3
 
 // Driver is the S3 store. It is safe for concurrent use.
 type Driver struct {
@@ -87,11 +96,16 @@ func New(o Options) (*Driver, error) {
 	case "virtual":
 		lookup = minio.BucketLookupDNS
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = store.NetTimeout
+	}
 	c, err := minio.NewCore(o.Host, &minio.Options{
 		Creds:        credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
 		Secure:       o.Secure,
 		Region:       o.Region,
 		BucketLookup: lookup,
+		Transport:    store.BoundedTransport(o.Timeout),
+		MaxRetries:   maxRetries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3 client for %s: %w", o.Host, err)
@@ -108,11 +122,12 @@ func New(o Options) (*Driver, error) {
 	return d, nil
 }
 
-// Describe shows what glance_store shows of an s3 store.
+// Describe shows what glance_store shows of an s3 store: the sizes in
+// bytes, as it keeps them once configured.
 func (d *Driver) Describe() []store.Property {
 	return []store.Property{
-		{Key: "s3_store_large_object_size", Value: d.o.LargeObjectSize >> 20},
-		{Key: "s3_store_large_object_chunk_size", Value: d.o.ChunkSize >> 20},
+		{Key: "s3_store_large_object_size", Value: d.o.LargeObjectSize},
+		{Key: "s3_store_large_object_chunk_size", Value: d.o.ChunkSize},
 		{Key: "s3_store_thread_pools", Value: d.o.ThreadPools},
 	}
 }

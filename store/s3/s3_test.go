@@ -32,8 +32,8 @@ func TestOptionDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	props := d.Describe()
-	if len(props) != 3 || props[0] != (store.Property{Key: "s3_store_large_object_size", Value: int64(100)}) ||
-		props[1] != (store.Property{Key: "s3_store_large_object_chunk_size", Value: int64(10)}) ||
+	if len(props) != 3 || props[0] != (store.Property{Key: "s3_store_large_object_size", Value: int64(100 << 20)}) ||
+		props[1] != (store.Property{Key: "s3_store_large_object_chunk_size", Value: int64(10 << 20)}) ||
 		props[2] != (store.Property{Key: "s3_store_thread_pools", Value: int64(10)}) {
 		t.Fatalf("Describe() = %v", props)
 	}

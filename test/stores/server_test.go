@@ -57,8 +57,8 @@ func TestServerS3Backend(t *testing.T) {
 	}
 	i := slices.IndexFunc(detail.Stores, func(s storeDetail) bool { return s.ID == "objects" })
 	if i < 0 || detail.Stores[i].Type != "s3" ||
-		detail.Stores[i].Properties["s3_store_large_object_size"] != float64(100) ||
-		detail.Stores[i].Properties["s3_store_large_object_chunk_size"] != float64(5) ||
+		detail.Stores[i].Properties["s3_store_large_object_size"] != float64(100<<20) ||
+		detail.Stores[i].Properties["s3_store_large_object_chunk_size"] != float64(5<<20) ||
 		detail.Stores[i].Properties["s3_store_thread_pools"] != float64(10) {
 		t.Fatalf("stores detail lacks the s3 backend's properties: %s", body)
 	}

@@ -30,6 +30,7 @@ type Process struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	waitErr error
+	stopped bool // Stop was called: the process did not exit on its own
 }
 
 // errExited reports a server that stopped before it answered.
@@ -112,6 +113,7 @@ func (p *Process) waitReady(timeout time.Duration) error {
 // again is harmless.
 func (p *Process) Stop(tb testing.TB) error {
 	tb.Helper()
+	p.stopped = true
 	select {
 	case <-p.exited:
 		return p.waitErr
