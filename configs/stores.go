@@ -33,7 +33,7 @@ var schemeTypes = map[string]string{
 var driverOptions = map[string][]string{
 	"file": {"filesystem_store_datadir", "filesystem_store_datadirs", "filesystem_store_metadata_file",
 		"filesystem_store_file_perm", "filesystem_store_chunk_size", "filesystem_thin_provisioning"},
-	"http": {"https_ca_certificates_file", "https_insecure", "http_proxy_information"},
+	"http": {"https_ca_certificates_file", "https_insecure", "http_proxy_information", "http_allowed_networks"},
 	"rbd": {"rbd_store_chunk_size", "rbd_store_pool", "rbd_store_user", "rbd_store_ceph_conf",
 		"rados_connect_timeout", "rbd_thin_provisioning"},
 	"s3": {"s3_store_host", "s3_store_access_key", "s3_store_secret_key", "s3_store_bucket",

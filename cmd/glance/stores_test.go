@@ -67,7 +67,7 @@ func TestSingleStoreStores(t *testing.T) {
 	}))
 	defer web.Close()
 	dir := t.TempDir()
-	content := "[glance_store]\nstores = file, http\ndefault_store = filesystem\n" +
+	content := "[glance_store]\nstores = file, http\ndefault_store = filesystem\nhttp_allowed_networks = 127.0.0.1\n" +
 		"filesystem_store_datadirs = " + dir + "/low:1\nfilesystem_store_datadirs = " + dir + "/high:2\n"
 	stores, infos, _ := mustNewStores(t, filepath.Join(dir, "glance-api.conf"), content)
 	if infos != nil || stores.Multi() {
