@@ -262,6 +262,11 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 			return Errorf(KindInvalid, "Image status transition from %s to %s is not allowed", img.Status, to)
 		}
 	}
+	if to == StatusDeleted {
+		if err := checkNotInUse(ctx, s.stores, img.Locations); err != nil {
+			return err
+		}
+	}
 	if err := s.repo.Delete(ctx, id, img.Status, to, s.cfg.Now().UTC()); err != nil {
 		if IsKind(err, KindNotFound) {
 			return Errorf(KindNotFound, "Failed to find image %s to delete", id)
@@ -567,3 +572,30 @@ func ErrorMessage(err error) string {
 }
 
 var _ io.Reader = (*digester)(nil)
+
+// inUseChecker is implemented by stores that can tell data something
+// outside this service depends on (volumes cloned from an RBD snapshot).
+type inUseChecker interface {
+	InUse(ctx context.Context, url string) error
+}
+
+// checkNotInUse returns the Conflict of the first location whose data is
+// in use outside this service: Glance keeps such an image and answers
+// 409. Other failures are left to the delete itself, which records data
+// it cannot remove for a later clean-up.
+func checkNotInUse(ctx context.Context, stores Stores, locs []Location) error {
+	for _, loc := range locs {
+		st, err := stores.ForLocation(loc)
+		if err != nil {
+			continue
+		}
+		c, ok := st.(inUseChecker)
+		if !ok {
+			continue
+		}
+		if err := c.InUse(ctx, loc.URL); IsKind(err, KindConflict) {
+			return err
+		}
+	}
+	return nil
+}

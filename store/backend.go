@@ -141,6 +141,20 @@ func (b *Backend) Delete(ctx context.Context, url string) error {
 	return nil
 }
 
+// InUse returns Conflict while something outside this service uses
+// the data at url (see store.InUseChecker), nil otherwise or when the
+// driver cannot tell; other errors are the domain's, as Delete's.
+func (b *Backend) InUse(ctx context.Context, url string) error {
+	c, ok := b.driver.(InUseChecker)
+	if !ok {
+		return nil
+	}
+	if err := c.InUse(ctx, url); err != nil {
+		return b.domainError(err, "delete", url)
+	}
+	return nil
+}
+
 // Stat returns the size of the data at url. Errors: as Delete.
 func (b *Backend) Stat(ctx context.Context, url string) (int64, error) {
 	if err := ctx.Err(); err != nil {

@@ -140,3 +140,16 @@ type Caveats interface {
 	// effect, and why.
 	Caveats() []string
 }
+
+// InUseChecker is implemented by drivers whose data something outside
+// this service can depend on (volumes cloned from an RBD snapshot). The
+// domain asks before it deletes an image, so that such an image stays,
+// as in Glance, rather than being deleted with its data left behind.
+type InUseChecker interface {
+	// InUse returns ErrInUse while the data at url cannot be deleted,
+	// and nil otherwise, also when there is no data at url.
+	//
+	// Errors: ErrInUse; ErrInvalid for a malformed url; ErrUnavailable
+	// if the backend cannot tell.
+	InUse(ctx context.Context, url string) error
+}

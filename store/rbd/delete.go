@@ -127,3 +127,42 @@ func removeSnapshot(ioctx *rados.IOContext, name, snap string) error {
 	}
 	return nil
 }
+
+// InUse returns ErrInUse while volumes cloned from the snapshot of the
+// image url names exist. Data that is missing is not in use.
+func (d *Driver) InUse(ctx context.Context, url string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	loc, err := d.locate(url)
+	if err != nil {
+		return err
+	}
+	if loc.snapshot == "" {
+		return nil // Glance's old form has no snapshot to clone from
+	}
+	ioctx, _, err := d.ioctx(loc.pool, store.ErrNotFound)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer d.release(ioctx)
+	at, err := rbd.OpenImageReadOnly(ioctx, loc.image, loc.snapshot)
+	if hasErrno(err, syscall.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("rbd: opening %s@%s: %w", loc.image, loc.snapshot, classify(err, store.ErrNotFound))
+	}
+	defer at.Close()
+	_, clones, err := at.ListChildren()
+	if err != nil {
+		return fmt.Errorf("rbd: listing clones of %s@%s: %w", loc.image, loc.snapshot, classify(err, store.ErrNotFound))
+	}
+	if len(clones) > 0 {
+		return fmt.Errorf("rbd: snapshot %s@%s has clones %v: %w", loc.image, loc.snapshot, clones, store.ErrInUse)
+	}
+	return nil
+}

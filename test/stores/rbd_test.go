@@ -275,7 +275,8 @@ func TestRBDUnreachable(t *testing.T) {
 // TestServerRBDBackend: with enabled_backends = fast:file, ceph:rbd an
 // upload sent to the ceph store lands as one RBD image named by the
 // image id, with its protected snapshot, downloads byte for byte, and
-// deleting the image removes the RBD image; /v2/info/stores/detail
+// deleting the image removes the RBD image, once no volume is cloned
+// from it (409 until then, as Glance); /v2/info/stores/detail
 // shows the rbd backend's properties as Glance does.
 func TestServerRBDBackend(t *testing.T) {
 	cephtest.Require(t)
@@ -342,6 +343,24 @@ func TestServerRBDBackend(t *testing.T) {
 	if got := c.MustDownload(t, id); !bytes.Equal(got, data) {
 		t.Fatalf("downloaded %d bytes that differ from the %d uploaded", len(got), len(data))
 	}
+
+	// A volume cloned from the image's snapshot keeps the image: Glance
+	// answers 409 and both the image and its data stay.
+	clone := "volume-" + storetest.NewID()
+	cephtest.Clone(t, id, "snap", clone)
+	t.Cleanup(func() { cephtest.RemoveRBDImage(t, clone) })
+	code, _, body = c.Do(t, http.MethodDelete, "/v2/images/"+id, nil, nil)
+	if code != http.StatusConflict || !bytes.Contains(body, []byte("in use through the backend store outside of Glance")) {
+		t.Fatalf("delete of an image a volume was cloned from: %d %s; want 409, in use", code, body)
+	}
+	if got := c.MustGet(t, id); got["status"] != "active" {
+		t.Fatalf("image after the refused delete: status %v, want active", got["status"])
+	}
+	if got := c.MustDownload(t, id); !bytes.Equal(got, data) {
+		t.Fatalf("after the refused delete the image serves %d bytes that differ", len(got))
+	}
+	cephtest.RemoveRBDImage(t, clone)
+
 	c.MustDelete(t, id)
 	if slices.Contains(cephtest.RBDImages(t), id) {
 		t.Fatalf("RBD image %s left after deleting the image", id)
