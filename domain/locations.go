@@ -2,10 +2,7 @@ package domain
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,8 +41,6 @@ type newLocation struct {
 	loc        Location
 	validation []keyValue // validation_data, in Glance's attribute order
 }
-
-type keyValue struct{ key, value string }
 
 // prepareLocations asks the stores about every location URL changes
 // add, before the image is locked: a remote store may take seconds to
@@ -370,142 +365,6 @@ func locationPosition(seg string, n int, adding bool) (int, bool) {
 	return pos, true
 }
 
-// validationAttributes are the image attributes validation_data sets,
-// in the order messages name them.
-var validationAttributes = []string{"checksum", "os_hash_algo", "os_hash_value"}
-
-// validationData checks the validation_data of locs against each other
-// and the image, and returns the values the image lacks, as Glance's
-// _validate_validation_data: every conflict is a 409.
-func (s *imageService) validationData(img *Image, locs []newLocation) ([]keyValue, error) {
-	given := map[string]string{}
-	for _, nl := range locs {
-		for _, kv := range nl.validation {
-			if v, ok := given[kv.key]; ok && v != kv.value {
-				return nil, Errorf(KindConflict, "Conflicting values for %s", kv.key)
-			}
-			given[kv.key] = kv.value
-		}
-	}
-	current := map[string]*string{"checksum": img.Checksum, "os_hash_algo": img.HashAlgo, "os_hash_value": img.HashValue}
-	var fresh []keyValue
-	for _, k := range validationAttributes {
-		v, ok := given[k]
-		if !ok {
-			continue
-		}
-		cur := current[k]
-		if cur != nil && *cur == v {
-			continue
-		}
-		if cur != nil && *cur != "" {
-			return nil, Errorf(KindConflict, "%s is already set with a different value", k)
-		}
-		fresh = append(fresh, keyValue{k, v})
-	}
-	if len(fresh) == 0 {
-		return nil, nil
-	}
-	if img.Status != StatusQueued {
-		keys := make([]string, len(fresh))
-		for i, kv := range fresh {
-			keys[i] = kv.key
-		}
-		return nil, Errorf(KindConflict, "New value(s) for %s may only be provided when image status is 'queued'", strings.Join(keys, ", "))
-	}
-	value := func(k string) (string, bool) {
-		for _, kv := range fresh {
-			if kv.key == k {
-				return kv.value, true
-			}
-		}
-		return "", false
-	}
-	if sum, ok := value("checksum"); ok {
-		b, err := hex.DecodeString(sum)
-		if err != nil {
-			return nil, Errorf(KindConflict, "checksum (%s) is not a valid hexadecimal value", sum)
-		}
-		if len(b) != 16 {
-			return nil, Errorf(KindConflict, "checksum (%s) is not the correct size for md5 (should be 16 bytes)", sum)
-		}
-	}
-	algo, ok := value("os_hash_algo")
-	if !ok {
-		algo = "None"
-	}
-	if algo != s.cfg.HashAlgorithm {
-		return nil, Errorf(KindConflict, "os_hash_algo must be %s, not %s", s.cfg.HashAlgorithm, algo)
-	}
-	hv, ok := value("os_hash_value")
-	if !ok {
-		hv = "None"
-	}
-	b, err := hex.DecodeString(hv)
-	if err != nil {
-		return nil, Errorf(KindConflict, "os_hash_value (%s) is not a valid hexadecimal value", hv)
-	}
-	if want := HashAlgorithms[algo]().Size(); len(b) != want {
-		return nil, Errorf(KindConflict, "os_hash_value (%s) is not the correct size for %s (should be %d bytes)", hv, algo, want)
-	}
-	return fresh, nil
-}
-
-// parseNewLocation reads one location object of a PATCH. The gateway
-// validated it against the image schema; this guards the domain.
-func parseNewLocation(v any) (newLocation, error) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return newLocation{}, Errorf(KindInvalid, "Invalid locations")
-	}
-	u, ok := obj["url"].(string)
-	meta, mok := obj["metadata"].(map[string]any)
-	if !ok || !mok {
-		return newLocation{}, Errorf(KindInvalid, "Invalid locations")
-	}
-	if err := CheckStorableValue("url", u); err != nil {
-		return newLocation{}, err
-	}
-	nl := newLocation{loc: Location{URL: u, Metadata: maps.Clone(meta)}}
-	if vd, ok := obj["validation_data"].(map[string]any); ok {
-		for _, k := range validationAttributes {
-			if x, ok := vd[k].(string); ok {
-				nl.validation = append(nl.validation, keyValue{k, x})
-			}
-		}
-	}
-	return nl, nil
-}
-
-// sameLocation is Glance's duplicate test: the same URL and metadata.
-func sameLocation(a, b Location) bool {
-	return a.URL == b.URL && reflect.DeepEqual(normalJSON(a.Metadata), normalJSON(b.Metadata))
-}
-
-// normalJSON makes numbers comparable whether they were decoded as
-// json.Number or float64.
-func normalJSON(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = normalJSON(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = normalJSON(e)
-		}
-		return l
-	case fmt.Stringer:
-		return x.String()
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	return v
-}
-
 // locationsText lists locations for a message, without credentials.
 func locationsText(locs []Location) string {
 	urls := make([]string, len(locs))
@@ -529,26 +388,6 @@ func unreferenced(removed, kept []Location) []Location {
 		if !slices.ContainsFunc(kept, func(k Location) bool { return k.URL == r.URL }) {
 			out = append(out, r)
 		}
-	}
-	return out
-}
-
-// RedactURL drops the user information of a location URL
-// (s3://access:secret@host/..., swift+http://account:user:key@host/...):
-// locations are shown, logged and quoted in messages, credentials never.
-func RedactURL(url string) string {
-	scheme, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return url
-	}
-	authority, path, _ := strings.Cut(rest, "/")
-	at := strings.LastIndexByte(authority, '@')
-	if at < 0 {
-		return url
-	}
-	out := scheme + "://" + authority[at+1:]
-	if len(rest) > len(authority) {
-		out += "/" + path
 	}
 	return out
 }

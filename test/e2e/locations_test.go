@@ -13,13 +13,14 @@ import (
 )
 
 // TestGlanceCLILocations drives the glance CLI's location commands
-// against images whose data a web server on loopback holds: the image
+// against an image whose data a web server on loopback holds: the image
 // becomes active from its location, downloads through our server byte
 // for byte (glanceclient checks the checksum and hash), and its
-// locations are updated and removed as Glance allows.
+// locations are updated and removed as Glance allows. (The guard that
+// keeps a server from loopback unless allowed is tested in cmd/glance.)
 func TestGlanceCLILocations(t *testing.T) {
 	t.Parallel()
-	data := glancetest.MustRandomData(t, 3<<20+123)
+	data := glancetest.MustRandomData(t, 1<<20+123)
 	want := glancetest.DigestsOf(data)
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeContent(w, r, "disk.img", time.Time{}, bytes.NewReader(data))
@@ -57,33 +58,13 @@ func TestGlanceCLILocations(t *testing.T) {
 	if locs := propertyTable(t, g.mustRun(t, "image-show", id))["locations"]; !strings.Contains(locs, second) {
 		t.Errorf("second location missing: %s", locs)
 	}
-	r := g.mustFail(t, "location-add", "--url", second, id)
-	if !strings.Contains(r.stderr, "400") || !strings.Contains(r.stderr, "already exists") {
-		t.Errorf("adding a location twice:\n%s", r)
-	}
 	g.mustRun(t, "location-delete", "--url", url, id)
 	locs := propertyTable(t, g.mustRun(t, "image-show", id))["locations"]
 	if strings.Contains(locs, `"`+url+`"`) || !strings.Contains(locs, second) {
 		t.Errorf("after location-delete: %s", locs)
 	}
-	g.mustRun(t, "image-download", "--file", out, id)
-	mustSameFile(t, out, want)
-	r = g.mustFail(t, "location-delete", "--url", second, id)
+	r := g.mustFail(t, "location-delete", "--url", second, id)
 	if !strings.Contains(r.stderr, "403") || !strings.Contains(r.stderr, "Cannot remove last location in the image.") {
 		t.Errorf("removing the last location:\n%s", r)
-	}
-
-	// A server that may not reach loopback refuses the same location.
-	strict := glancetest.MustStart(t, glancetest.Config{Dir: t.TempDir(), Options: map[string]map[string]string{
-		"DEFAULT": {"show_multiple_locations": "true"},
-	}})
-	sg := glanceCLI(t, strict)
-	queued := strict.Client.MustCreate(t, map[string]any{"disk_format": "raw", "container_format": "bare"}).ID()
-	r = sg.mustFail(t, "location-add", "--url", url, queued)
-	if !strings.Contains(r.stderr, "400") || !strings.Contains(r.stderr, "Invalid location") {
-		t.Errorf("a loopback location on a guarded server:\n%s", r)
-	}
-	if got := strict.Client.MustGet(t, queued).String("status"); got != "queued" {
-		t.Errorf("status after the refused location: %s", got)
 	}
 }
