@@ -252,8 +252,11 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 		s.deleteData(ctx, img.Locations)
 	}
 	// An upload cut off by a crash may have stored data that no location
-	// records. A saving image's data is its upload's to remove.
-	if len(img.Locations) == 0 && img.Status != StatusSaving {
+	// records. A saving image's upload may have died with its server,
+	// which on a shared database no other server can tell from a live
+	// one, so its data goes too: a live upload then fails, or finds the
+	// image gone and removes what it stored.
+	if len(img.Locations) == 0 {
 		if err := discardData(context.WithoutCancel(ctx), s.stores, id); err != nil {
 			s.logf(ctx, "Failed to remove data left for image %s: %v", id, err)
 		}

@@ -123,8 +123,9 @@ func (s *Store) Delete(ctx context.Context, url string) error {
 }
 
 // Discard removes the file <datadir>/<id>, which a crash may have left
-// behind without a location pointing to it. Temporary files of uploads
-// are RemoveTemp's: a running upload may own them.
+// behind without a location pointing to it, and the temporary files of
+// uploads of id, which a process killed mid-upload leaves (a running
+// upload whose file goes fails).
 //
 // Errors: nil if there is no such file; ErrInvalid for an id that is
 // not a plain file name; ErrForbidden if removing it is denied.
@@ -135,9 +136,14 @@ func (s *Store) Discard(ctx context.Context, id string) error {
 	if err := checkName(id); err != nil {
 		return err
 	}
-	err := os.Remove(filepath.Join(s.dir, id))
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		return nil
+	temps, err := s.tempsOf(id)
+	if err != nil {
+		return readError(err, s.url(id))
 	}
-	return readError(err, s.url(id))
+	for _, p := range append(temps, filepath.Join(s.dir, id)) {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return readError(err, s.url(id))
+		}
+	}
+	return nil
 }
