@@ -325,3 +325,18 @@ func TestRegistryDiscarder(t *testing.T) {
 		t.Fatal("a backend whose driver cannot discard is a DataDiscarder")
 	}
 }
+
+// TestBackendInUse: data a backend keeps because something outside the
+// service uses it is a conflict with glance_store's message, which
+// Glance answers with 409.
+func TestBackendInUse(t *testing.T) {
+	b := store.NewBackend("ceph", failing{fmt.Errorf("snapshot has clones: %w", store.ErrInUse)})
+	err := b.Delete(t.Context(), "rbd://fsid/images/x/snap")
+	if !domain.IsKind(err, domain.KindConflict) ||
+		domain.ErrorMessage(err) != "The image cannot be deleted because it is in use through the backend store outside of Glance." {
+		t.Fatalf("Delete of data in use: kind %d, message %q", domain.ErrorKind(err), domain.ErrorMessage(err))
+	}
+	if !errors.Is(err, store.ErrInUse) {
+		t.Fatalf("Delete of data in use: %v does not keep the cause", err)
+	}
+}

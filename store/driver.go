@@ -53,13 +53,14 @@ type Driver interface {
 	// Delete removes the data at url.
 	//
 	// Errors: ErrNotFound if there is none (or url is not this
-	// backend's); ErrInvalid if url is malformed; ErrForbidden or
-	// ErrUnavailable if the backend refuses.
+	// backend's); ErrInvalid if url is malformed; ErrInUse if something
+	// outside this service uses the data, which then stays; ErrForbidden
+	// or ErrUnavailable if the backend refuses.
 	Delete(ctx context.Context, url string) error
 
 	// Stat returns the size in bytes of the data at url.
 	//
-	// Errors: as Delete.
+	// Errors: as Delete, but ErrInUse.
 	Stat(ctx context.Context, url string) (int64, error)
 }
 
@@ -87,8 +88,8 @@ type Discarder interface {
 	// find it by the id. A Put of id still running may then fail.
 	//
 	// Errors: nil if there is no such data; ErrInvalid for an id Put
-	// would refuse; ErrForbidden or ErrUnavailable if the backend
-	// refuses.
+	// would refuse; ErrInUse if something outside this service uses the
+	// data; ErrForbidden or ErrUnavailable if the backend refuses.
 	Discard(ctx context.Context, id string) error
 }
 

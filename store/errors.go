@@ -25,4 +25,8 @@ var (
 	ErrInvalid = errors.New("invalid image data request")
 	// ErrRangeNotSatisfiable: the offset is past the end of the data.
 	ErrRangeNotSatisfiable = errors.New("range not satisfiable")
+	// ErrInUse: the data cannot be deleted because something outside
+	// this service uses it (an RBD snapshot that volumes were cloned
+	// from); a later try may succeed once they are gone.
+	ErrInUse = errors.New("image data in use outside the image service")
 )

@@ -15,6 +15,7 @@ const (
 	msgWriteDenied = "Insufficient permissions on image storage media: Permission to write image storage media denied."
 	msgReadDenied  = "Insufficient permissions on image storage media."
 	msgUnavailable = "The image storage backend is unavailable."
+	msgInUse       = "The image cannot be deleted because it is in use through the backend store outside of Glance."
 )
 
 // domainError maps a driver's error of operation op ("write", "read" or
@@ -35,6 +36,8 @@ func (b *Backend) domainError(err error, op, subject string, offset ...int64) er
 		e.Kind, e.Message = domain.KindUnavailable, msgWriteDenied
 	case errors.Is(err, ErrForbidden):
 		e.Kind, e.Message = domain.KindUnavailable, msgReadDenied
+	case errors.Is(err, ErrInUse):
+		e.Kind, e.Message = domain.KindConflict, msgInUse
 	case errors.Is(err, ErrUnavailable):
 		e.Kind, e.Message = domain.KindUnavailable, msgUnavailable
 	case errors.Is(err, ErrInvalid) && op == "write":

@@ -21,15 +21,15 @@ func TestNewStoresByType(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "glance-api.conf")
 	fast := filepath.Join(dir, "fast")
-	content := "[DEFAULT]\nenabled_backends = fast:file, cold:rbd\n[glance_store]\ndefault_backend = fast\n" +
+	content := "[DEFAULT]\nenabled_backends = fast:file, cold:cinder\n[glance_store]\ndefault_backend = fast\n" +
 		"[fast]\nfilesystem_store_datadir = " + fast + "\nfilesystem_store_file_perm = 640\nstore_description = Fast disks\n" +
-		"[cold]\nrbd_store_pool = images\n"
+		"[cold]\ncinder_volume_type = slow\n"
 	stores, infos, log := mustNewStores(t, conf, content)
 	if ids := stores.IDs(); !slices.Equal(ids, []string{"fast"}) {
 		t.Fatalf("backends %v, want [fast]", ids)
 	}
-	if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "Store cold of type rbd is not available") {
-		t.Errorf("log lacks the warning about the rbd backend:\n%s", log.String())
+	if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "Store cold of type cinder is not available") {
+		t.Errorf("log lacks the warning about the cinder backend:\n%s", log.String())
 	}
 	if len(infos) != 1 || infos[0].Description != "Fast disks" || !infos[0].Default || infos[0].Properties[0].Value != fast {
 		t.Errorf("info %+v", infos)

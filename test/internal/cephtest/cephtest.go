@@ -206,6 +206,52 @@ func RemoveRBDImage(tb testing.TB, name string) {
 	RBD(tb, "rm", "--no-progress", spec)
 }
 
+// Snapshot is one snapshot of an RBD image as rbd snap ls shows it.
+type Snapshot struct {
+	Name      string
+	Protected bool
+}
+
+// RBDSnapshots lists the snapshots of image name in Pool.
+func RBDSnapshots(tb testing.TB, name string) []Snapshot {
+	tb.Helper()
+	var snaps []struct {
+		Name      string `json:"name"`
+		Protected string `json:"protected"`
+	}
+	out := RBD(tb, "snap", "ls", "--format", "json", Pool+"/"+name)
+	if err := json.Unmarshal(out, &snaps); err != nil {
+		tb.Fatalf("rbd snap ls %s: %v", name, err)
+	}
+	var list []Snapshot
+	for _, s := range snaps {
+		list = append(list, Snapshot{Name: s.Name, Protected: s.Protected == "true"})
+	}
+	return list
+}
+
+// RBDAllocated returns how many bytes of image spec (name or
+// name@snapshot, in Pool) the cluster holds data for, from rbd diff:
+// a thinly provisioned image has fewer than its size.
+func RBDAllocated(tb testing.TB, spec string) int64 {
+	tb.Helper()
+	var extents []struct {
+		Length int64  `json:"length"`
+		Exists string `json:"exists"`
+	}
+	out := RBD(tb, "diff", "--format", "json", Pool+"/"+spec)
+	if err := json.Unmarshal(out, &extents); err != nil {
+		tb.Fatalf("rbd diff %s: %v", spec, err)
+	}
+	var n int64
+	for _, e := range extents {
+		if e.Exists == "true" {
+			n += e.Length
+		}
+	}
+	return n
+}
+
 func newS3Client() (*minio.Client, error) {
 	return minio.New(S3Endpoint, &minio.Options{
 		Creds:  credentials.NewStaticV4(S3AccessKey, S3SecretKey, ""),

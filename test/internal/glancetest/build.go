@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -39,8 +39,8 @@ func Main(m *testing.M) {
 const BinaryEnv = "GLANCE_TEST_BINARY"
 
 // MustBuild compiles ./cmd/glance once per test process (the go build
-// cache makes repeats cheap), with the build tags of the test binary,
-// and returns the binary's path. A build
+// cache makes repeats cheap), with the test binary's build tags that
+// select stores (ceph, pacific), and returns the binary's path. A build
 // failure fails the test: the server under test is part of this module.
 func MustBuild(tb testing.TB) string {
 	tb.Helper()
@@ -107,8 +107,8 @@ func compile() (string, error) {
 	build.dir = dir
 	bin := filepath.Join(dir, "glance")
 	args := []string{"build", "-o", bin}
-	if tags := testTags(); tags != "" {
-		args = append(args, "-tags", tags)
+	if len(serverTags) > 0 {
+		args = append(args, "-tags", strings.Join(serverTags, ","))
 	}
 	cmd := exec.Command(goTool, append(args, "./cmd/glance")...)
 	cmd.Dir = root
@@ -118,22 +118,6 @@ func compile() (string, error) {
 		return "", fmt.Errorf("go build ./cmd/glance in %s: %v\n%s", root, err, out.String())
 	}
 	return bin, nil
-}
-
-// testTags are the build tags the test binary was built with, so that
-// "go test -tags ceph,pacific" tests a server built with the same
-// drivers.
-func testTags() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-tags" {
-			return s.Value
-		}
-	}
-	return ""
 }
 
 // moduleRoot finds the directory holding this module's go.mod.

@@ -1,0 +1,5 @@
+//go:build ceph
+
+package glancetest
+
+func init() { serverTags = append(serverTags, "ceph") }

@@ -1,0 +1,5 @@
+//go:build pacific
+
+package glancetest
+
+func init() { serverTags = append(serverTags, "pacific") }
