@@ -126,14 +126,8 @@ func TestCLIOnEveryStore(t *testing.T) {
 	options["DEFAULT"] = map[string]string{"enabled_backends": strings.Join(enabled, ", ")}
 	srv := glancetest.MustStart(t, glancetest.Config{Dir: dir, Options: options})
 
-	osc := openstackCLI(t, srv)
-	// At a terminal "openstack image create" without --file uploads
-	// nothing; from any other stdin it uploads what it reads.
-	osc.stdin = openTerminal(t)
-	g := glanceCLI(t, srv)
-
 	// The table wraps the JSON list at any space.
-	info := strings.ReplaceAll(propertyTable(t, g.mustRun(t, "stores-info"))["stores"], " ", "")
+	info := strings.ReplaceAll(propertyTable(t, glanceCLI(t, srv).mustRun(t, "stores-info"))["stores"], " ", "")
 	for _, b := range backends {
 		if !strings.Contains(info, `"id":"`+b.name+`"`) {
 			t.Errorf("glance stores-info does not list backend %s: %s", b.name, info)
@@ -142,6 +136,15 @@ func TestCLIOnEveryStore(t *testing.T) {
 
 	for _, b := range backends {
 		t.Run(b.typ, func(t *testing.T) {
+			// Each backend's clients have their own HOME: the glance
+			// CLI must never find another run's cached schema.
+			t.Parallel()
+			osc := openstackCLI(t, srv)
+			// At a terminal "openstack image create" without --file
+			// uploads nothing; from any other stdin it uploads what it
+			// reads.
+			osc.stdin = openTerminal(t)
+			g := glanceCLI(t, srv)
 			path, data := glancetest.MustRandomFile(t, osc.dir, b.name+".img", 3<<20+321)
 			want := glancetest.DigestsOf(data)
 			id := strings.TrimSpace(osc.mustRun(t, "image", "create", "--disk-format", "raw", "--container-format", "bare",
