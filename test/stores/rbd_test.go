@@ -347,3 +347,53 @@ func TestServerRBDBackend(t *testing.T) {
 		t.Fatalf("RBD image %s left after deleting the image", id)
 	}
 }
+
+// BenchmarkRBD stores and reads back 128 MiB through the driver, with
+// no HTTP or hashing in the way: what the driver and the cluster give.
+// Each image is deleted once stored: the test cluster is small.
+func BenchmarkRBD(b *testing.B) {
+	cephtest.Require(b)
+	d, err := store.Open("rbd", "", store.Options{
+		"rbd_store_ceph_conf": cephtest.Conf, "rbd_store_user": cephtest.User, "rbd_store_pool": cephtest.Pool})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.(*rbd.Driver).Close() })
+	data := storetest.Data(128 << 20)
+	put := func(b *testing.B) string {
+		got, err := d.Put(b.Context(), storetest.NewID(), bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return got.URL
+	}
+	remove := func(b *testing.B, url string) {
+		if err := d.Delete(context.WithoutCancel(b.Context()), url); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("Put", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			url := put(b)
+			b.StopTimer()
+			remove(b, url)
+			b.StartTimer()
+		}
+	})
+	b.Run("Get", func(b *testing.B) {
+		url := put(b)
+		defer remove(b, url)
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			r, err := d.Get(b.Context(), url, 0, -1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n, err := io.Copy(io.Discard, r); err != nil || n != int64(len(data)) {
+				b.Fatalf("read %d bytes, %v", n, err)
+			}
+			r.Close()
+		}
+	})
+}
