@@ -267,6 +267,19 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 			return err
 		}
 	}
+	// A saving image's upload may have died with its server, which on a
+	// shared database no other server can tell from a live one. Its data
+	// goes first, as Glance removes data before the record, so that a
+	// backend that still holds it (Ceph keeps a dead client's watch on
+	// an RBD image for 30 s) fails the delete instead of keeping data no
+	// record points to. A live upload then fails, or finds the image
+	// gone and removes what it stored.
+	saving := img.Status == StatusSaving && len(img.Locations) == 0
+	if saving {
+		if err := discardData(context.WithoutCancel(ctx), s.stores, id); err != nil {
+			return err
+		}
+	}
 	if err := s.repo.Delete(ctx, id, img.Status, to, s.cfg.Now().UTC()); err != nil {
 		if IsKind(err, KindNotFound) {
 			return Errorf(KindNotFound, "Failed to find image %s to delete", id)
@@ -277,8 +290,8 @@ func (s *imageService) Delete(ctx context.Context, id string) error {
 		s.deleteData(ctx, img.Locations)
 	}
 	// An upload cut off by a crash may have stored data that no location
-	// records. A saving image's data is its upload's to remove.
-	if len(img.Locations) == 0 && img.Status != StatusSaving {
+	// records.
+	if len(img.Locations) == 0 && !saving {
 		if err := discardData(context.WithoutCancel(ctx), s.stores, id); err != nil {
 			s.logf(ctx, "Failed to remove data left for image %s: %v", id, err)
 		}

@@ -76,14 +76,16 @@ type Owner interface {
 // image by its id, whatever state a crash left it in: data Put stored
 // whose location never reached the database answers ErrExists to every
 // later Put of that id, and no location would ever delete it. The
-// domain calls Discard for an image it knows has no location and no
-// upload running: at the start of the process owning the database, for
-// images a crash left saving; when an upload it has just begun meets
-// Conflict; when it deletes an image that has no location.
+// domain calls Discard for an image it knows has no location: at the
+// start of the process owning the database, for images a crash left
+// saving; when an upload it has just begun meets Conflict; when it
+// deletes an image that has no location, even one still saving, whose
+// upload may be running on another server or have died with it.
 type Discarder interface {
 	// Discard removes the data stored for image id under the name Put
-	// gives it, so that a later Put of id can succeed. It need not
-	// remove what a Put still running writes under other names.
+	// gives it, so that a later Put of id can succeed, and what a Put of
+	// id that was cut off left under other names where the driver can
+	// find it by the id. A Put of id still running may then fail.
 	//
 	// Errors: nil if there is no such data; ErrInvalid for an id Put
 	// would refuse; ErrInUse if something outside this service uses the

@@ -37,6 +37,9 @@
 //	glance-load -url $URL -pid $PID -verify all -mode upload   -size 64MiB -n 16 -c 4
 //	glance-load -url $URL -pid $PID -verify all -mode download -size 64MiB -n 16 -c 4
 //	glance-load -url $URL -pid $PID -verify all -mode download -size 1GiB  -n 1  -c 1
+//	# one backend of a multi-store server (test/bench-stores.sh measures
+//	# every backend of the test servers this way)
+//	glance-load -url $URL -pid $PID -verify none -mode upload -size 256MiB -H 'X-Image-Meta-Store: s3'
 //	# metadata: GET and PATCH of one image, half each, for 20 s
 //	glance-load -url $URL -pid $PID -mode meta -c 8  -d 20s
 //	glance-load -url $URL -pid $PID -mode meta -c 32 -d 20s

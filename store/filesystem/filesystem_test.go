@@ -248,6 +248,31 @@ func TestRemoveTemp(t *testing.T) {
 	}
 }
 
+// TestDiscardRemovesCutOffUploads: Discard removes an image's file and
+// the temporary files its uploads left, whatever their age (a server
+// killed mid-upload leaves one that no later start removes for an
+// hour), and nothing of another image, even one whose id starts with
+// this one's.
+func TestDiscardRemovesCutOffUploads(t *testing.T) {
+	s := newStore(t, Options{})
+	id := storetest.NewID()
+	storetest.MustPut(t, s, id, []byte("left"))
+	longer := id + "-2"
+	for _, name := range []string{tempPrefix + id + "-AAAAAAAA", tempPrefix + longer + "-BBBBBBBB", longer} {
+		if err := os.WriteFile(filepath.Join(s.Datadir(), name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Discard(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	names := files(t, s)
+	slices.Sort(names)
+	if want := []string{tempPrefix + longer + "-BBBBBBBB", longer}; !slices.Equal(names, want) {
+		t.Fatalf("datadir holds %v after Discard(%s), want %v", names, id, want)
+	}
+}
+
 // readOnlyDatadirEnv names the datadir a re-executed test binary checks
 // as an unprivileged user.
 const readOnlyDatadirEnv = "GLANCE_TEST_READONLY_DATADIR"

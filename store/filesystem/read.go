@@ -123,8 +123,9 @@ func (s *Store) Delete(ctx context.Context, url string) error {
 }
 
 // Discard removes the file <datadir>/<id> of every datadir, which a
-// crash may have left behind without a location pointing to it. Temporary files of uploads
-// are RemoveTemp's: a running upload may own them.
+// crash may have left behind without a location pointing to it, and the
+// temporary files of uploads of id, which a process killed mid-upload
+// leaves (a running upload whose file goes fails).
 //
 // Errors: nil if there is no such file; ErrInvalid for an id that is
 // not a plain file name; ErrForbidden if removing it is denied.
@@ -136,9 +137,14 @@ func (s *Store) Discard(ctx context.Context, id string) error {
 		return err
 	}
 	for _, d := range s.dirs {
-		err := os.Remove(filepath.Join(d.path, id))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		temps, err := tempsOf(d.path, id)
+		if err != nil {
 			return readError(err, url(d.path, id))
+		}
+		for _, p := range append(temps, filepath.Join(d.path, id)) {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return readError(err, url(d.path, id))
+			}
 		}
 	}
 	return nil

@@ -16,12 +16,15 @@ import (
 // path refuses such names, so a temporary file is never served.
 const tempPrefix = ".upload-"
 
+// tempSuffixLen is the length of the random end of a temporary name.
+const tempSuffixLen = 8
+
 // createTemp creates a new, empty temporary file for id in dir,
 // creating dir if it is missing. The mode is 0666 less the
 // umask, as Glance's files get.
 func (s *Store) createTemp(dir, id string) (*os.File, error) {
 	for {
-		name := filepath.Join(dir, tempPrefix+id+"-"+rand.Text()[:8])
+		name := filepath.Join(dir, tempPrefix+id+"-"+rand.Text()[:tempSuffixLen])
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if errors.Is(err, fs.ErrNotExist) {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -34,6 +37,28 @@ func (s *Store) createTemp(dir, id string) (*os.File, error) {
 		}
 		return f, err
 	}
+}
+
+// tempsOf lists the paths of the temporary files of uploads of id in
+// dir.
+func tempsOf(dir, id string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, e := range entries {
+		// createTemp's suffix has no dash, so "<id>-<suffix>" names id
+		// alone, not an id that id begins.
+		rest, ok := strings.CutPrefix(e.Name(), tempPrefix+id+"-")
+		if ok && len(rest) == tempSuffixLen && !strings.Contains(rest, "-") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	return paths, nil
 }
 
 // RemoveTemp removes temporary files that uploads left in the datadirs

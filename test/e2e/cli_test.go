@@ -31,6 +31,8 @@ type cli struct {
 	// extraEnv adds variables (e.g. OS_AUTH_URL) to the clean
 	// environment.
 	extraEnv []string
+	// stdin, when set, is the program's standard input (else /dev/null).
+	stdin *os.File
 }
 
 // result is what one invocation printed and how it ended.
@@ -81,6 +83,9 @@ func (c *cli) run(tb testing.TB, args ...string) result {
 	cmd := exec.CommandContext(ctx, c.prog, append(append([]string{}, c.base...), args...)...)
 	cmd.Dir = c.dir
 	cmd.Env = c.env()
+	if c.stdin != nil {
+		cmd.Stdin = c.stdin
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

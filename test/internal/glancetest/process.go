@@ -31,6 +31,8 @@ type Process struct {
 	exited  chan struct{}
 	waitErr error
 	stopped bool // Stop was called: the process did not exit on its own
+	// killed marks an end the test caused with Kill.
+	killed bool
 }
 
 // errExited reports a server that stopped before it answered.
@@ -128,6 +130,25 @@ func (p *Process) Stop(tb testing.TB) error {
 		<-p.exited
 	}
 	return p.waitErr
+}
+
+// Kill ends the process group with SIGKILL, as a crash or an operator's
+// kill -9 would, and waits for it to go. The end is expected: the
+// server's clean-up does not report it.
+func (p *Process) Kill(tb testing.TB) {
+	tb.Helper()
+	p.killed = true
+	if p.Exited() {
+		return
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		tb.Fatalf("killing %s: %v", p.Name, err)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(15 * time.Second):
+		tb.Fatalf("%s still runs 15 s after SIGKILL", p.Name)
+	}
 }
 
 // Exited reports whether the process has ended.

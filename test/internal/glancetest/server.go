@@ -122,6 +122,9 @@ func start(tb testing.TB, cfg Config, attempt int) (*Server, error) {
 	}
 	// SIGTERM drains and exits 0; service managers report anything else.
 	tb.Cleanup(func() {
+		if p.killed {
+			return
+		}
 		if p.Exited() && !p.stopped {
 			tb.Errorf("glance api exited during the test: %v", p.waitErr)
 			return
