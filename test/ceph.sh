@@ -136,6 +136,10 @@ rgw_thread_pool_size = 64
 rgw_enable_usage_log = false
 rgw_dynamic_resharding = false
 rgw_swift_auth_url = $RGW_URL/auth/1.0
+# Give deleted objects' space back to the memory-backed OSD within a
+# minute, not radosgw's two hours, so that test runs cannot fill it.
+rgw_gc_obj_min_wait = 60
+rgw_gc_processor_period = 60
 EOF
 conf_changed=0
 if ! cmp -s "$conf" "$CEPH_CONF" 2>/dev/null; then
