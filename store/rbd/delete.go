@@ -34,7 +34,7 @@ func (d *Driver) Delete(ctx context.Context, url string) error {
 	if loc.snapshot != "" {
 		snaps = append(snaps, loc.snapshot)
 	}
-	return removeImage(ctx, ioctx, loc.image, snaps)
+	return d.removeImage(ctx, ioctx, loc.pool, loc.image, snaps)
 }
 
 // Discard removes image id whatever state a crash left it in: with all
@@ -51,24 +51,24 @@ func (d *Driver) Discard(ctx context.Context, id string) error {
 		return err
 	}
 	defer d.release(ioctx)
-	if err := removeImage(ctx, ioctx, id, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := d.removeImage(ctx, ioctx, d.o.Pool, id, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
 }
 
-// removeImage removes image name after its snapshots snaps (all it has
-// when snaps is nil). A snapshot that is missing is skipped, one with
+// removeImage removes image name of pool (ioctx's) after its snapshots
+// snaps (all it has when snaps is nil). A snapshot that is missing is skipped, one with
 // clones refused with ErrInUse. Errors: ErrNotFound for a missing
 // image; ErrInUse; ErrUnavailable.
-func removeImage(ctx context.Context, ioctx *rados.IOContext, name string, snaps []string) error {
+func (d *Driver) removeImage(ctx context.Context, ioctx *rados.IOContext, pool, name string, snaps []string) error {
 	if snaps == nil {
-		img, err := rbd.OpenImageReadOnly(ioctx, name, rbd.NoSnapshot)
+		img, err := d.handles.open(ioctx, pool, name, rbd.NoSnapshot, true)
 		if err != nil {
 			return fmt.Errorf("rbd: opening image %s: %w", name, classify(err, store.ErrNotFound))
 		}
 		infos, err := img.GetSnapshotNames()
-		img.Close()
+		d.handles.close(img)
 		if err != nil {
 			return fmt.Errorf("rbd: listing snapshots of %s: %w", name, classify(err, store.ErrNotFound))
 		}
@@ -81,7 +81,7 @@ func removeImage(ctx context.Context, ioctx *rados.IOContext, name string, snaps
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := removeSnapshot(ioctx, name, snap); err != nil {
+		if err := d.removeSnapshot(ioctx, pool, name, snap); err != nil {
 			return err
 		}
 	}
@@ -91,11 +91,11 @@ func removeImage(ctx context.Context, ioctx *rados.IOContext, name string, snaps
 	return nil
 }
 
-// removeSnapshot unprotects and removes snapshot snap of image name,
-// unless volumes were cloned from it (ErrInUse). A missing image is
+// removeSnapshot unprotects and removes snapshot snap of image name of
+// pool, unless volumes were cloned from it (ErrInUse). A missing image is
 // ErrNotFound; a missing snapshot, no error.
-func removeSnapshot(ioctx *rados.IOContext, name, snap string) error {
-	at, err := rbd.OpenImageReadOnly(ioctx, name, snap)
+func (d *Driver) removeSnapshot(ioctx *rados.IOContext, pool, name, snap string) error {
+	at, err := d.handles.open(ioctx, pool, name, snap, true)
 	if hasErrno(err, syscall.ENOENT) {
 		// Either the image is missing, which removing it tells, or
 		// the snapshot, which there is then no need to remove.
@@ -105,18 +105,18 @@ func removeSnapshot(ioctx *rados.IOContext, name, snap string) error {
 		return fmt.Errorf("rbd: opening %s@%s: %w", name, snap, classify(err, store.ErrNotFound))
 	}
 	_, clones, err := at.ListChildren()
-	at.Close()
+	d.handles.close(at)
 	if err != nil {
 		return fmt.Errorf("rbd: listing clones of %s@%s: %w", name, snap, classify(err, store.ErrNotFound))
 	}
 	if len(clones) > 0 {
 		return fmt.Errorf("rbd: snapshot %s@%s has clones %v: %w", name, snap, clones, store.ErrInUse)
 	}
-	img, err := rbd.OpenImage(ioctx, name, rbd.NoSnapshot)
+	img, err := d.handles.open(ioctx, pool, name, rbd.NoSnapshot, false)
 	if err != nil {
 		return fmt.Errorf("rbd: opening image %s: %w", name, classify(err, store.ErrNotFound))
 	}
-	defer img.Close()
+	defer d.handles.close(img)
 	s := img.GetSnapshot(snap)
 	// EINVAL: the snapshot is not protected (any more).
 	if err := s.Unprotect(); err != nil && !hasErrno(err, syscall.EINVAL) && !hasErrno(err, syscall.ENOENT) {
@@ -149,14 +149,14 @@ func (d *Driver) InUse(ctx context.Context, url string) error {
 		return err
 	}
 	defer d.release(ioctx)
-	at, err := rbd.OpenImageReadOnly(ioctx, loc.image, loc.snapshot)
+	at, err := d.handles.open(ioctx, loc.pool, loc.image, loc.snapshot, true)
 	if hasErrno(err, syscall.ENOENT) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("rbd: opening %s@%s: %w", loc.image, loc.snapshot, classify(err, store.ErrNotFound))
 	}
-	defer at.Close()
+	defer d.handles.close(at)
 	_, clones, err := at.ListChildren()
 	if err != nil {
 		return fmt.Errorf("rbd: listing clones of %s@%s: %w", loc.image, loc.snapshot, classify(err, store.ErrNotFound))

@@ -56,7 +56,7 @@ func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64)
 	if err != nil {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
-		if rerr := removeImage(cctx, ioctx, id, nil); rerr != nil {
+		if rerr := d.removeImage(cctx, ioctx, d.o.Pool, id, nil); rerr != nil {
 			err = fmt.Errorf("%w (and removing the partial image: %v)", err, rerr)
 		}
 		return domain.StoredData{}, err
@@ -71,11 +71,11 @@ func (d *Driver) Put(ctx context.Context, id string, data io.Reader, size int64)
 // fill writes data into image name, of size bytes so far, and
 // snapshots it. It returns the bytes written.
 func (d *Driver) fill(ctx context.Context, ioctx *rados.IOContext, name string, data io.Reader, size int64) (int64, error) {
-	img, err := rbd.OpenImage(ioctx, name, rbd.NoSnapshot)
+	img, err := d.handles.open(ioctx, d.o.Pool, name, rbd.NoSnapshot, false)
 	if err != nil {
 		return 0, fmt.Errorf("rbd: opening new image %s/%s: %w", d.o.Pool, name, classify(err, store.ErrUnavailable))
 	}
-	defer img.Close()
+	defer d.handles.close(img)
 	w := &imageWriter{img: img, size: size, grow: d.o.ChunkSize, thin: d.o.ThinProvisioning}
 	n, err := copyChunks(ctx, w, data, int(d.o.ChunkSize))
 	if err != nil {

@@ -81,6 +81,8 @@ type Driver struct {
 	fsid   string
 	closed bool
 	active sync.WaitGroup // operations holding an I/O context
+
+	handles handles
 }
 
 var (

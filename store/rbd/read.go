@@ -34,7 +34,7 @@ func (d *Driver) open(url string) (*rados.IOContext, *rbd.Image, error) {
 	if snap == "" {
 		snap = rbd.NoSnapshot
 	}
-	img, err := rbd.OpenImageReadOnly(ioctx, loc.image, snap)
+	img, err := d.handles.open(ioctx, loc.pool, loc.image, snap, true)
 	if err != nil {
 		d.release(ioctx)
 		return nil, nil, fmt.Errorf("rbd: opening %s: %w", url, classify(err, store.ErrNotFound))
@@ -52,7 +52,7 @@ func (d *Driver) Stat(ctx context.Context, url string) (int64, error) {
 		return 0, err
 	}
 	defer d.release(ioctx)
-	defer img.Close()
+	defer d.handles.close(img)
 	size, err := img.GetSize()
 	if err != nil {
 		return 0, fmt.Errorf("rbd: size of %s: %w", url, classify(err, store.ErrNotFound))
@@ -86,12 +86,12 @@ func (d *Driver) Get(ctx context.Context, url string, offset, length int64) (io.
 	}
 	size, err := img.GetSize()
 	if err != nil {
-		img.Close()
+		d.handles.close(img)
 		d.release(ioctx)
 		return nil, fmt.Errorf("rbd: size of %s: %w", url, classify(err, store.ErrNotFound))
 	}
 	if offset > int64(size) {
-		img.Close()
+		d.handles.close(img)
 		d.release(ioctx)
 		return nil, fmt.Errorf("rbd: offset %d past the %d bytes of %s: %w", offset, size, url, store.ErrRangeNotSatisfiable)
 	}
@@ -104,8 +104,13 @@ func (d *Driver) Get(ctx context.Context, url string, offset, length int64) (io.
 		results: make(chan block, 1),
 		free:    make(chan []byte, readBuffers),
 		done:    make(chan struct{}),
+		ended:   make(chan struct{}),
 	}
-	go r.fetch(func() { d.release(ioctx) }, img, offset, end, int(min(d.o.ChunkSize, maxReadUnit)))
+	release := func() {
+		d.handles.close(img)
+		d.release(ioctx)
+	}
+	go r.fetch(release, img, offset, end, int(min(d.o.ChunkSize, maxReadUnit)))
 	return r, nil
 }
 
@@ -124,6 +129,7 @@ type reader struct {
 	results chan block  // fetch's blocks, in order; closed at the end
 	free    chan []byte // consumed blocks, for fetch to fill again
 	done    chan struct{}
+	ended   chan struct{} // closed once fetch gave the image back
 	once    sync.Once
 
 	cur  []byte // the rest of the block being consumed
@@ -132,11 +138,13 @@ type reader struct {
 }
 
 // fetch reads [pos, end) of img in blocks of unit bytes into results,
-// then closes img and calls release.
+// then calls release, which gives img back, before it closes results:
+// the caller's next operation on the image must not meet the handle
+// being closed.
 func (r *reader) fetch(release func(), img *rbd.Image, pos, end int64, unit int) {
-	defer release()
-	defer img.Close()
+	defer close(r.ended)
 	defer close(r.results)
+	defer release()
 	allocated := 0
 	for pos < end {
 		var p []byte
@@ -212,9 +220,12 @@ func (r *reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close ends the reader at once, a Read blocked in it too; the read
-// ahead stops after the request to the cluster it is in.
+// Close ends the reader, a Read blocked in it too, and returns once the
+// read ahead gave the image back, after the request to the cluster it
+// is in (bounded by the OSD request timeout): what the caller does next
+// with the image never meets the handle being closed.
 func (r *reader) Close() error {
 	r.once.Do(func() { close(r.done) })
+	<-r.ended
 	return nil
 }

@@ -210,6 +210,51 @@ func TestRBDDeleteClonedSnapshot(t *testing.T) {
 	}
 }
 
+// TestRBDConcurrentReadsOfOneImage: many downloads of one image at
+// once, some dropped early by their client, with sizes asked meanwhile,
+// all read the image's bytes and then leave it deletable. (librbd
+// aborts a process whose client opens and closes handles of one image
+// at once; the driver must not let that happen.)
+func TestRBDConcurrentReadsOfOneImage(t *testing.T) {
+	cephtest.Require(t)
+	d := openRBD(t, "", rbdOptions())
+	id, data := storetest.NewID(), storetest.Data(2<<20+5)
+	url := storetest.MustPut(t, d, id, data).URL
+	t.Cleanup(func() { cephtest.RemoveRBDImage(t, id) })
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 15 {
+				if back := storetest.MustGet(t, d, url, 0, -1); !bytes.Equal(back, data) {
+					t.Errorf("a concurrent download read %d bytes that differ", len(back))
+					return
+				}
+				if n, err := d.Stat(t.Context(), url); err != nil || n != int64(len(data)) {
+					t.Errorf("Stat during concurrent downloads = %d, %v", n, err)
+					return
+				}
+				r, err := d.Get(t.Context(), url, 10, -1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				head := make([]byte, 10)
+				if _, err := io.ReadFull(r, head); err != nil || !bytes.Equal(head, data[10:20]) {
+					t.Errorf("a dropped download read %v, %v", head, err)
+				}
+				r.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if err := d.Delete(t.Context(), url); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(cephtest.RBDImages(t), id) {
+		t.Fatalf("image %s is still in the pool after Delete", id)
+	}
+}
+
 // TestRBDThinProvisioning: with rbd_thin_provisioning chunks of zeros
 // are not written, so a mostly empty image takes a fraction of its
 // size in the cluster, and reads back the same; without it every byte
