@@ -413,7 +413,8 @@ func TestServerRBDBackend(t *testing.T) {
 }
 
 // BenchmarkRBD stores and reads back 128 MiB through the driver, with
-// no HTTP or hashing in the way: what the driver and the cluster give.
+// no HTTP or hashing in the way: what the driver and the cluster give;
+// GetParallel reads one 8 MiB image from several goroutines at once.
 // Each image is deleted once stored: the test cluster is small.
 func BenchmarkRBD(b *testing.B) {
 	cephtest.Require(b)
@@ -459,5 +460,37 @@ func BenchmarkRBD(b *testing.B) {
 			}
 			r.Close()
 		}
+	})
+	// Many clients downloading one image at once, each also asking its
+	// size: what a popular image sees, and what librbd's handling of
+	// concurrent handles of one image must survive.
+	b.Run("GetParallel", func(b *testing.B) {
+		small := data[:8<<20]
+		got, err := d.Put(b.Context(), storetest.NewID(), bytes.NewReader(small), int64(len(small)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer remove(b, got.URL)
+		b.SetBytes(int64(len(small)))
+		b.SetParallelism(2)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if n, err := d.Stat(b.Context(), got.URL); err != nil || n != int64(len(small)) {
+					b.Errorf("Stat = %d, %v", n, err)
+					return
+				}
+				r, err := d.Get(b.Context(), got.URL, 0, -1)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				n, err := io.Copy(io.Discard, r)
+				r.Close()
+				if err != nil || n != int64(len(small)) {
+					b.Errorf("read %d bytes, %v", n, err)
+					return
+				}
+			}
+		})
 	})
 }
