@@ -5,7 +5,6 @@ package stores
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"maps"
@@ -325,43 +324,15 @@ func TestRBDUnreachable(t *testing.T) {
 // shows the rbd backend's properties as Glance does.
 func TestServerRBDBackend(t *testing.T) {
 	cephtest.Require(t)
-	dir := t.TempDir()
 	ceph := map[string]string{"store_description": "Images on Ceph"}
 	for k, v := range rbdOptions() {
 		ceph[k] = v
 	}
 	ceph["rbd_thin_provisioning"] = "true"
-	srv := glancetest.MustStart(t, glancetest.Config{Dir: dir, Options: map[string]map[string]string{
-		"DEFAULT":      {"enabled_backends": "fast:file, ceph:rbd"},
-		"glance_store": {"default_backend": "fast"},
-		"fast":         {"filesystem_store_datadir": filepath.Join(dir, "fast")},
-		"ceph":         ceph,
-		"paste_deploy": {"flavor": "trusted-auth"},
-	}})
-	// An authenticating proxy vouches for an admin: stores_info_detail
-	// needs the role.
-	c := srv.Client
-	c.Header = http.Header{"X-Identity-Status": {"Confirmed"}, "X-Project-Id": {"admin-project"},
-		"X-User-Id": {"admin-user"}, "X-Roles": {"admin,member,reader"}}
-
-	code, _, body := c.Do(t, http.MethodGet, "/v2/info/stores/detail", nil, nil)
-	if code != http.StatusOK {
-		t.Fatalf("GET /v2/info/stores/detail: %d %s", code, body)
-	}
-	type storeDetail struct {
-		ID         string         `json:"id"`
-		Type       string         `json:"type"`
-		Properties map[string]any `json:"properties"`
-	}
-	var detail struct {
-		Stores []storeDetail `json:"stores"`
-	}
-	if err := json.Unmarshal(body, &detail); err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(detail.Stores, func(s storeDetail) bool { return s.ID == "ceph" })
+	c := startBeside(t, "ceph", "rbd", ceph)
+	typ, props, body := storeDetail(t, c, "ceph")
 	want := map[string]any{"chunk_size": float64(1 << 20), "pool": cephtest.Pool, "thin_provisioning": true}
-	if i < 0 || detail.Stores[i].Type != "rbd" || !maps.Equal(detail.Stores[i].Properties, want) {
+	if typ != "rbd" || !maps.Equal(props, want) {
 		t.Fatalf("stores detail lacks the rbd backend's properties %v: %s", want, body)
 	}
 
@@ -369,7 +340,7 @@ func TestServerRBDBackend(t *testing.T) {
 	id := img.ID()
 	t.Cleanup(func() { cephtest.RemoveRBDImage(t, id) })
 	data := glancetest.MustRandomData(t, 3<<20+123) // several objects
-	code, _, body = c.Do(t, http.MethodPut, "/v2/images/"+id+"/file", data, http.Header{
+	code, _, body := c.Do(t, http.MethodPut, "/v2/images/"+id+"/file", data, http.Header{
 		"Content-Type":       {"application/octet-stream"},
 		"X-Image-Meta-Store": {"ceph"},
 	})
