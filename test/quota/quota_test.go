@@ -68,24 +68,6 @@ func create(t *testing.T, c glancetest.Client) string {
 	return img.ID()
 }
 
-// slowReader hands out data a chunk at a time with a pause before each,
-// so that concurrent uploads overlap.
-type slowReader struct {
-	data  []byte
-	chunk int
-	pause time.Duration
-}
-
-func (r *slowReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	time.Sleep(r.pause)
-	n := copy(p[:min(len(p), r.chunk)], r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
 // TestTwoServersKeepTheQuota races eight uploads of one project through
 // two server processes that share a MariaDB database and a datadir;
 // each upload fits user_storage_quota alone, three fit together. At
@@ -121,7 +103,7 @@ func TestTwoServersKeepTheQuota(t *testing.T) {
 					data := glancetest.MustRandomData(t, size)
 					<-start
 					var err error
-					codes[i], msgs[i], err = put(servers[i%2], ids[i], &slowReader{data: data, chunk: 64 << 10, pause: 2 * time.Millisecond}, sent)
+					codes[i], msgs[i], err = put(servers[i%2], ids[i], &glancetest.SlowReader{Data: data, Chunk: 64 << 10, Pause: 2 * time.Millisecond}, sent)
 					if err != nil {
 						msgs[i] = err.Error()
 					}

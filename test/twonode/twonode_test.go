@@ -122,24 +122,6 @@ func TestImageMovesBetweenNodes(t *testing.T) {
 	}
 }
 
-// slowReader hands out data a chunk at a time with a pause before each,
-// so that uploads through both nodes overlap.
-type slowReader struct {
-	data  []byte
-	chunk int
-	pause time.Duration
-}
-
-func (r *slowReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	time.Sleep(r.pause)
-	n := copy(p[:min(len(p), r.chunk)], r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
 // TestRacingUploadsThroughBothNodes: uploads of different data to one
 // queued image through A and B at once: exactly one succeeds, the other
 // gets Glance's 409, and the image is active with the winner's bytes,
@@ -165,7 +147,7 @@ func TestRacingUploadsThroughBothNodes(t *testing.T) {
 					datas[i] = glancetest.MustRandomData(t, 2<<20)
 					wg.Go(func() {
 						<-start
-						body := &slowReader{data: datas[i], chunk: 256 << 10, pause: 5 * time.Millisecond}
+						body := &glancetest.SlowReader{Data: datas[i], Chunk: 256 << 10, Pause: 5 * time.Millisecond}
 						var err error
 						codes[i], msgs[i], err = put(nodes[i], id, b.name, body, int64(len(datas[i])))
 						if err != nil {
