@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -174,8 +175,14 @@ func TestServerS3ClientLeavesMidUpload(t *testing.T) {
 	})
 	conn.Close()
 	waitFor(t, "the image to be queued again", func() bool { return c.MustGet(t, id)["status"] == "queued" })
+	left := ""
 	waitFor(t, "the bucket to be empty", func() bool {
-		return len(cephtest.S3Objects(t, bucket)) == 0 && len(cephtest.S3Uploads(t, bucket)) == 0
+		objects, uploads := cephtest.S3Objects(t, bucket), cephtest.S3Uploads(t, bucket)
+		if now := fmt.Sprintf("objects %v, unfinished uploads %v", objects, uploads); now != left {
+			left = now
+			t.Logf("left in the bucket: %s", left)
+		}
+		return len(objects) == 0 && len(uploads) == 0
 	})
 }
 
