@@ -100,10 +100,12 @@ func (d *Driver) putEmpty(ctx context.Context, id string) error {
 // a part whose request was dropped may record it after the abort, which
 // then leaves the upload behind. ctx is checked between requests.
 func (d *Driver) putParts(ctx context.Context, id string, data io.Reader, buf []byte) (_ domain.StoredData, err error) {
-	if err := d.putEmpty(ctx, id); err != nil {
+	// The claim is not cut off either: radosgw may store an empty object
+	// whose request was dropped, and no clean-up would then remove it.
+	wctx := context.WithoutCancel(ctx)
+	if err := d.putEmpty(wctx, id); err != nil {
 		return domain.StoredData{}, mapErr(ctx, "claim", err)
 	}
-	wctx := context.WithoutCancel(ctx)
 	uploadID := ""
 	defer func() {
 		if err == nil {
